@@ -1,0 +1,5 @@
+"""`python -m bot` is `swarmbot`."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""Settings: exactly the environment DESIGN.md lists, read once and passed explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///swarmbot.db"
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment (and a `.env` file in the working directory, if present)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = (
+        None  # only for `serve --socket` (an xapp- token with connections:write)
+    )
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    port: int = 3000
+    swarmbot_playbooks_dir: Path | None = None
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # slack-sdk joins the method name straight onto base_url.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    def bot_token(self) -> str:
+        """The bot token, or a ConfigurationError that says how to set it."""
+        if self.slack_bot_token is None or not self.slack_bot_token.get_secret_value():
+            raise ConfigurationError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…).")
+        return self.slack_bot_token.get_secret_value()
+
+    def signing_secret(self) -> str:
+        """The signing secret, or a ConfigurationError that says how to set it."""
+        if self.slack_signing_secret is None or not self.slack_signing_secret.get_secret_value():
+            raise ConfigurationError("SLACK_SIGNING_SECRET is not set: copy it from Basic Information.")
+        return self.slack_signing_secret.get_secret_value()
+
+    def app_token(self) -> str:
+        """The app-level token Socket Mode needs."""
+        if self.slack_app_token is None or not self.slack_app_token.get_secret_value():
+            raise ConfigurationError(
+                "SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) "
+                "with the connections:write scope."
+            )
+        return self.slack_app_token.get_secret_value()
+
+
+def async_database_url(url: str) -> str:
+    """Accept the URLs operators paste (postgres://, postgresql://, sqlite:///) and pick the async drivers."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url

@@ -1,0 +1,55 @@
+"""The exception tree.
+
+SwarmbotError
+├── UserError                 the person in Slack did something we can explain; shown as an ephemeral message
+│   ├── InvalidCommand        the slash-command text does not fit the grammar
+│   ├── NotInSwarm            a swarm-only command outside a swarm channel
+│   ├── PermissionDenied      the person lacks the role the action needs
+│   └── SwarmIncomplete       Slack failed part-way through opening; a retry finishes the job
+├── ConfigurationError        the operator must fix the environment, a playbook or a file
+└── SlackCallFailed           a Web API call failed after the gateway's retries
+"""
+
+from __future__ import annotations
+
+
+class SwarmbotError(Exception):
+    """Base of every error swarmbot raises on purpose."""
+
+
+class UserError(SwarmbotError):
+    """An error the person in Slack can fix; `message` says what went wrong, `hint` how to do it right."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InvalidCommand(UserError):
+    """The slash-command text does not fit the grammar."""
+
+
+class NotInSwarm(UserError):
+    """A command that only works inside a swarm channel was used elsewhere."""
+
+
+class PermissionDenied(UserError):
+    """The person lacks the role the action needs."""
+
+
+class SwarmIncomplete(UserError):
+    """Slack failed part-way through opening a swarm; what succeeded is recorded and a retry completes it."""
+
+
+class ConfigurationError(SwarmbotError):
+    """The operator must fix the environment, a playbook or an input file."""
+
+
+class SlackCallFailed(SwarmbotError):
+    """A Web API call failed after the gateway's retries."""
+
+    def __init__(self, method: str, error: str) -> None:
+        super().__init__(f"{method} failed: {error}")
+        self.method = method
+        self.error = error

@@ -1,0 +1,1 @@
+"""Slack in and out only: one module per surface, each with register(app)."""
