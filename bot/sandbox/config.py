@@ -1,0 +1,72 @@
+"""Settings of a sandbox workspace: identity, manifest, rate limits, faults and clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class MethodLimit:
+    """A per-minute budget and how many calls may burst at once (both before `scale`)."""
+
+    per_minute: float
+    burst: float | None = None  # None: a whole minute's budget may burst
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    """Slack's per-method tiers, scaled; `overrides` replace a method's tier."""
+
+    enabled: bool = False
+    scale: float = 1.0
+    overrides: Mapping[str, MethodLimit] = field(default_factory=dict)
+    # Slack: chat.postMessage "generally allows one message per second per channel" with short bursts.
+    post_message_per_channel: MethodLimit = MethodLimit(per_minute=60, burst=3)
+    limit_user_tokens: bool = False  # humans acting through the sandbox are not the app under test
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Seeded fault injection: errors and latency, optionally only for some methods."""
+
+    seed: int = 0
+    error_rate: float = 0.0
+    error_kinds: tuple[str, ...] = ("http_500", "http_502", "http_503", "internal_error")
+    latency: float = 0.0
+    spike_probability: float = 0.0
+    spike_latency: float = 0.0
+    methods: frozenset[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any fault can fire."""
+        return self.error_rate > 0 or self.latency > 0 or self.spike_probability > 0
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything a `Sandbox` needs to start; every field has a usable default."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    signing_secret: str = "sandbox-signing-secret"
+    bot_token: str = "xoxb-sandbox-bot-token"
+    team_id: str = "T0SANDBOX"
+    team_name: str = "Sandbox"
+    team_domain: str = "sandbox"
+    request_url: str | None = None
+    manifest_path: Path | str | None = None
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    clock: Callable[[], float] = time.time
+    # Slack: no 2xx within 3 s is a failure; retries come at once, after 1 min and after 5 min.
+    event_timeout: float = 3.0
+    event_retry_schedule: tuple[float, ...] = (0.0, 60.0, 300.0)
+    trigger_ttl: float = 3.0
+    # conversations.invite: docs.slack.dev now says 1–1000 users per call; older references (and our
+    # issue) say 100. The stricter 100 keeps a bot that passes here safe on every workspace.
+    invite_batch_limit: int = 100
+    scheduler_interval: float = 0.05

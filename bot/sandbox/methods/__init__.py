@@ -1,0 +1,6 @@
+"""Web API method families; importing this package registers every handler in REGISTRY."""
+
+from . import auth, chat, conversations, history, items, users, views
+from .registry import REGISTRY, MethodSpec
+
+__all__ = ["REGISTRY", "MethodSpec", "auth", "chat", "conversations", "history", "items", "users", "views"]
