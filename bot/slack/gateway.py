@@ -1,0 +1,178 @@
+"""The Slack gateway: the only code that calls the Web API.
+
+slack-sdk's client does the HTTP, with its retry handlers for 429 (honouring Retry-After), 5xx and dropped
+connections. On top the gateway keeps Slack's limits (topic length, invite batches, name rules), turns
+expected Slack errors into results and unexpected ones into SlackCallFailed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.errors import SlackCallFailed
+from bot.slack.channel_names import with_suffix
+from bot.slack.mrkdwn import truncate
+
+TOPIC_LIMIT = 250  # conversations.setTopic / setPurpose
+TEXT_LIMIT = 4000  # chat.postMessage `text`: Slack truncates beyond 40,000 but advises 4,000
+BLOCK_LIMIT = 50  # blocks per message
+INVITE_BATCH = 100  # conversations.invite accepts at most 100 users per call
+NAME_ATTEMPTS = 20
+
+
+def build_client(*, token: str, base_url: str, timeout: int = 30) -> AsyncWebClient:
+    """slack-sdk's async client on `base_url`, retrying rate limits, server errors and lost connections."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncServerErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class CreatedChannel:
+    """A channel the bot made."""
+
+    id: str
+    name: str
+
+
+class SlackGateway:
+    """Every Web API call the bot makes goes through here."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._bot_user_id: str | None = None
+        self._bot_user_lock = asyncio.Lock()
+
+    async def _call(self, method: str, **kwargs: Any) -> AsyncSlackResponse:
+        # slack-sdk's named methods know whether Slack wants a form or a JSON body for each method.
+        call = getattr(self.client, method.replace(".", "_"))
+        try:
+            response: AsyncSlackResponse = await call(**kwargs)
+            return response
+        except SlackApiError as error:
+            raise SlackCallFailed(method, str(error.response.get("error", "unknown_error"))) from error
+        except (ClientError, TimeoutError) as error:
+            raise SlackCallFailed(method, f"connection failed ({type(error).__name__})") from error
+
+    async def bot_user_id(self) -> str:
+        """The bot's own user id (auth.test, asked once)."""
+        async with self._bot_user_lock:
+            if self._bot_user_id is None:
+                response = await self._call("auth.test")
+                self._bot_user_id = str(response["user_id"])
+            return self._bot_user_id
+
+    async def create_channel(self, name: str, *, is_private: bool) -> CreatedChannel:
+        """Create a channel named `name`, or `name-2`, `name-3`, … when the name is taken."""
+        candidates = [name, *(with_suffix(name, n) for n in range(2, NAME_ATTEMPTS + 1))]
+        candidates.append(with_suffix(name, 1000 + secrets.randbelow(9000)))  # a crowded name: go random
+        for candidate in candidates:
+            try:
+                response = await self._call("conversations.create", name=candidate, is_private=is_private)
+            except SlackCallFailed as failure:
+                if failure.error == "name_taken":
+                    continue
+                raise
+            channel = response["channel"]
+            return CreatedChannel(id=str(channel["id"]), name=str(channel["name"]))
+        raise SlackCallFailed("conversations.create", "name_taken")
+
+    async def invite(self, channel: str, users: Sequence[str]) -> list[str]:
+        """Invite `users` in batches of 100, skipping the bot and people already there; return who failed."""
+        bot = await self.bot_user_id()
+        wanted = [user for user in dict.fromkeys(users) if user != bot]
+        failed: list[str] = []
+        for start in range(0, len(wanted), INVITE_BATCH):
+            batch = wanted[start : start + INVITE_BATCH]
+            try:
+                # force: invite the valid users even when some ids in the batch are not.
+                await self._call("conversations.invite", channel=channel, users=",".join(batch), force=True)
+            except SlackCallFailed as failure:
+                if failure.error == "already_in_channel":
+                    continue
+                cause = failure.__cause__
+                if isinstance(cause, SlackApiError) and cause.response.get("errors"):
+                    failed.extend(
+                        str(item.get("user"))
+                        for item in cause.response["errors"]
+                        if item.get("error") != "already_in_channel"
+                    )
+                    continue
+                raise
+        return failed
+
+    async def set_topic(self, channel: str, topic: str) -> None:
+        """Set the channel topic, cut to Slack's 250 characters."""
+        await self._call("conversations.setTopic", channel=channel, topic=truncate(topic, TOPIC_LIMIT))
+
+    async def set_purpose(self, channel: str, purpose: str) -> None:
+        """Set the channel purpose, cut to Slack's 250 characters."""
+        await self._call("conversations.setPurpose", channel=channel, purpose=truncate(purpose, TOPIC_LIMIT))
+
+    async def post_message(
+        self,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Post a message and return its ts; text and blocks are kept within Slack's limits."""
+        arguments: dict[str, Any] = {"channel": channel, "text": truncate(text, TEXT_LIMIT)}
+        if blocks:
+            arguments["blocks"] = _within_block_limit(blocks)
+        if thread_ts:
+            arguments["thread_ts"] = thread_ts
+        if metadata:
+            arguments["metadata"] = metadata
+        response = await self._call("chat.postMessage", **arguments)
+        return str(response["ts"])
+
+    async def post_ephemeral(
+        self, channel: str, user: str, *, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Show a message to one person in a channel."""
+        arguments: dict[str, Any] = {"channel": channel, "user": user, "text": truncate(text, TEXT_LIMIT)}
+        if blocks:
+            arguments["blocks"] = _within_block_limit(blocks)
+        await self._call("chat.postEphemeral", **arguments)
+
+    async def pin(self, channel: str, ts: str) -> None:
+        """Pin a message; pinning it twice is not an error."""
+        try:
+            await self._call("pins.add", channel=channel, timestamp=ts)
+        except SlackCallFailed as failure:
+            if failure.error != "already_pinned":
+                raise
+
+
+def _within_block_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(blocks) <= BLOCK_LIMIT:
+        return blocks
+    note = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": f"_{len(blocks) - BLOCK_LIMIT + 1} more blocks not shown_"}],
+    }
+    return [*blocks[: BLOCK_LIMIT - 1], note]
