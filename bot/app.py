@@ -1,0 +1,27 @@
+"""build_app: wires the Bolt app to the services; holds no rules."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.handlers import errors, escalate, membership, middleware, unused_events
+from bot.services import Services
+
+
+def build_app(services: Services) -> AsyncApp:
+    """The Bolt app for `services`: verification, middleware, listeners and the error handler."""
+    app = AsyncApp(
+        client=services.gateway.client,
+        signing_secret=services.settings.signing_secret(),
+        logger=logging.getLogger("swarmbot.bolt"),
+        # Answer Slack within its 3 seconds; the listener goes on after ack().
+        process_before_response=False,
+    )
+    middleware.register(app, services)
+    errors.register(app, services.gateway)
+    escalate.register(app)
+    membership.register(app)
+    unused_events.register(app)
+    return app

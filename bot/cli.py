@@ -1,0 +1,176 @@
+"""The `swarmbot` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from bot.config import Settings
+from bot.errors import ConfigurationError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def friendly_errors(command: Callable[P, T]) -> Callable[P, T]:
+    """Turn a ConfigurationError into a one-line message and exit code 2, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return command(*args, **kwargs)
+        except ConfigurationError as error:
+            click.echo(f"swarmbot: {error}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to completion on a fresh event loop."""
+    return asyncio.run(coroutine)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.pass_context
+def main(context: click.Context, verbose: bool) -> None:
+    """swarmbot: swarm customer-support escalations in Slack."""
+    context.obj = {"verbose": verbose}
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode instead of an HTTP endpoint.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP).")
+@click.option("--port", type=int, default=None, help="Port to listen on (HTTP); default $PORT or 3000.")
+@friendly_errors
+def serve(socket_mode: bool, host: str, port: int | None) -> None:
+    """Serve Slack's requests: POST /slack/events and GET /healthz, or Socket Mode."""
+    from bot.server import run_http, run_socket_mode
+    from bot.services import Services
+
+    settings = _settings()
+    settings.bot_token(), settings.signing_secret()
+
+    async def preflight() -> None:
+        services = Services.create(settings)
+        try:
+            await services.check_ready()
+        finally:
+            await services.aclose()
+
+    run(preflight())
+    if socket_mode:
+        settings.app_token()
+        run(run_socket_mode(settings))
+    else:
+        run_http(settings, host=host, port=port)
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command()
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@friendly_errors
+def upgrade(revision: str) -> None:
+    """Migrate the database at DATABASE_URL to the newest schema."""
+    from storage.db import create_engine, current_revision
+    from storage.db import upgrade as upgrade_to
+
+    settings = _settings()
+
+    async def migrate() -> tuple[str | None, str | None]:
+        engine = create_engine(settings.database_url)
+        try:
+            before = await current_revision(engine)
+            await upgrade_to(engine, revision)
+            return before, await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    before, after = run(migrate())
+    click.echo(f"database migrated: {before or 'empty'} → {after}")
+
+
+@main.group()
+def tickets() -> None:
+    """The ticket records swarmbot keeps (operator command)."""
+
+
+@tickets.command("show")
+@click.argument("ticket_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@friendly_errors
+def tickets_show(ticket_id: str, as_json: bool) -> None:
+    """Print the record of TICKET_ID."""
+    from bot.tickets import ticket_record
+    from storage.db import create_engine, session_factory
+
+    settings = _settings()
+
+    async def load() -> dict[str, Any] | None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await ticket_record(session, ticket_id)
+        finally:
+            await engine.dispose()
+
+    record = run(load())
+    if record is None:
+        click.echo(f"swarmbot: no record of ticket {ticket_id}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{record['ticket_id']} ({record['status']})"
+        + (f" · {record['customer']}" if record["customer"] else "")
+    )
+    for swarm in record["swarms"]:
+        click.echo(
+            f"  #{swarm['channel_name']} {swarm['severity']} {swarm['status']}"
+            f" opened {swarm['opened_at']} commander {swarm['commander']}"
+        )
+
+
+@main.command()
+@click.pass_context
+@friendly_errors
+def demo(context: click.Context) -> None:
+    """Play a whole escalation against the built-in local Slack sandbox (no Slack account needed)."""
+    if not context.obj["verbose"]:
+        logging.disable(logging.INFO)  # the story is the output; logs only with -v
+    from bot.demo import run_demo
+
+
+    sys.exit(run(run_demo(click.echo)))
+
+
+def _attach_subcommands() -> None:
+    from bot.playbooks.cli import playbooks_group
+    from bot.sandbox.cli import sandbox_command
+
+    main.add_command(playbooks_group, name="playbooks")
+    main.add_command(sandbox_command, name="sandbox")
+
+
+_attach_subcommands()

@@ -1,0 +1,40 @@
+"""Ack first, then work: the wrapper every command, action and event listener is registered through.
+
+Slack needs the ack within 3 seconds; the work after it may take longer. Errors raised after the ack are
+explained here, through the same `explain_error` as Bolt's @app.error, and never re-raised into Bolt: its
+asyncio runner replaces an already-sent ack with None when a listener raises right after acking, which
+turns a delivered answer into a 404 (and a Slack "dispatch_failed").
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.kwargs_injection.async_args import AsyncArgs
+
+from bot.handlers.errors import explain_error
+
+Listener = Callable[..., Awaitable[None]]
+
+
+def _argument(args: AsyncArgs, name: str) -> Any:
+    # Bolt's own arguments are attributes of AsyncArgs; our services live in the context.
+    return getattr(args, name) if hasattr(args, name) else args.context.get(name)
+
+
+def ack_first(listener: Listener) -> Callable[[AsyncArgs], Awaitable[None]]:
+    """A Bolt listener that acks at once, then runs `listener` with the arguments it names."""
+    names = list(inspect.signature(listener).parameters)
+
+    async def acknowledged(args: AsyncArgs) -> None:
+        await args.ack()
+        try:
+            await listener(**{name: _argument(args, name) for name in names})
+        except Exception as error:  # the one place post-ack errors are explained
+            await explain_error(error, body=args.body, respond=args.respond, gateway=args.context["gateway"])
+
+    acknowledged.__name__ = listener.__name__
+    acknowledged.__qualname__ = listener.__qualname__
+    return acknowledged

@@ -1,0 +1,116 @@
+"""The HTTP front door (Starlette routes behind uvicorn) and Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.app import build_app
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def build_asgi(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    """The ASGI app: `POST /slack/events` (events, commands, interactivity) and `GET /healthz`."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services = Services.create(settings, clock=clock)
+        try:
+            await services.check_ready()
+            app.state.services = services
+            app.state.slack = AsyncSlackRequestHandler(build_app(services))
+            yield
+        finally:
+            await services.aclose()
+
+    async def slack_events(request: Request) -> Response:
+        handler: AsyncSlackRequestHandler = request.app.state.slack
+        return await handler.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        services: Services = request.app.state.services
+        report = await services.health()
+        healthy = all(state == "ok" for state in report.values())
+        return JSONResponse({"ok": healthy, **report}, status_code=200 if healthy else 503)
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def uvicorn_config(
+    settings: Settings, *, host: str, port: int, clock: Clock | None = None, log_level: str = "info"
+) -> uvicorn.Config:
+    """uvicorn's configuration for swarmbot."""
+    return uvicorn.Config(
+        build_asgi(settings, clock=clock),
+        host=host,
+        port=port,
+        lifespan="on",
+        log_level=log_level,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def run_http(settings: Settings, *, host: str = "0.0.0.0", port: int | None = None) -> None:
+    """Serve until interrupted."""
+    uvicorn.Server(uvicorn_config(settings, host=host, port=port or settings.port)).run()
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings, *, host: str = "127.0.0.1", port: int = 0, clock: Clock | None = None
+) -> AsyncIterator[str]:
+    """Run the real HTTP server inside the current event loop; yields its events URL (demo and tests)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn_config(settings, host=host, port=sock.getsockname()[1], clock=clock, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped the server from starting
+            raise RuntimeError("the server stopped before it started; see the log above")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}/slack/events"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        sock.close()
+
+
+async def run_socket_mode(settings: Settings) -> None:
+    """Connect to Slack over Socket Mode (no public URL needed) until cancelled."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    services = Services.create(settings)
+    try:
+        await services.check_ready()
+        handler = AsyncSocketModeHandler(build_app(services), settings.app_token())
+        await handler.start_async()  # type: ignore[no-untyped-call]
+    finally:
+        await services.aclose()

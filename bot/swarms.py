@@ -1,0 +1,159 @@
+"""Swarms: open one per escalated ticket, or link to the one already open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import timeline
+from bot.clock import Clock
+from bot.coordination import Coordinator
+from bot.grammar import OpenSwarm
+from bot.swarm_builder import SwarmBuilder
+from bot.swarm_views import SwarmView, load_swarm_view
+from storage.db import SessionFactory
+from storage.models import Participant, Swarm, Ticket
+
+# Long enough for a build slowed by Slack's rate limits; a dead holder's lock lapses after it.
+TICKET_LOCK_TTL = 300.0
+TICKET_LOCK_WAIT = 120.0
+
+
+@dataclass(frozen=True)
+class OpenOutcome:
+    """What `/escalate TICKET` did: opened a new swarm, finished a half-built one, or linked the open one."""
+
+    kind: Literal["opened", "resumed", "linked", "in_progress"]
+    swarm: SwarmView
+
+
+class Swarms:
+    """The swarm service."""
+
+    def __init__(
+        self, *, sessions: SessionFactory, builder: SwarmBuilder, coordinator: Coordinator, clock: Clock
+    ) -> None:
+        self._sessions = sessions
+        self._builder = builder
+        self._coordinator = coordinator
+        self._clock = clock
+
+    async def open(
+        self, request: OpenSwarm, *, requested_by: str, request_channel_id: str | None = None
+    ) -> OpenOutcome:
+        """Open the swarm for `request.ticket_id`, finish a half-built one, or link to the open one."""
+        # One opener per ticket across all processes; the partial unique index backs this up in storage.
+        async with self._coordinator.lock(
+            f"ticket:{request.ticket_id}", ttl=TICKET_LOCK_TTL, wait=TICKET_LOCK_WAIT
+        ):
+            async with self._sessions() as session:
+                swarm = await _active_swarm(session, request.ticket_id)
+                if swarm is not None and swarm.status == "open":
+                    timeline.record(
+                        session,
+                        ticket_pk=swarm.ticket_pk,
+                        swarm_id=swarm.id,
+                        kind="escalate_repeated",
+                        at=self._clock.now(),
+                        actor=requested_by,
+                    )
+                    await session.commit()
+                    return OpenOutcome("linked", await load_swarm_view(session, swarm.id))
+                kind: Literal["opened", "resumed"] = "resumed" if swarm is not None else "opened"
+                if swarm is None:
+                    try:
+                        swarm = await self._record_new(session, request, requested_by, request_channel_id)
+                    except IntegrityError:
+                        # Another process won the race the lock should have prevented (no shared
+                        # coordinator): storage's unique index decided, so link to the winner.
+                        await session.rollback()
+                        return await self._already_there(session, request.ticket_id)
+                swarm_id = swarm.id
+            view = await self._builder.complete(swarm_id)
+        return OpenOutcome(kind, view)
+
+    async def _already_there(self, session: AsyncSession, ticket_id: str) -> OpenOutcome:
+        swarm = await _active_swarm(session, ticket_id)
+        assert swarm is not None, "the unique index only fails when an active swarm exists"
+        view = await load_swarm_view(session, swarm.id)
+        return OpenOutcome("linked" if swarm.status == "open" else "in_progress", view)
+
+    async def _record_new(
+        self, session: AsyncSession, request: OpenSwarm, requested_by: str, request_channel_id: str | None
+    ) -> Swarm:
+        now = self._clock.now()
+        ticket = await session.scalar(select(Ticket).where(Ticket.ticket_id == request.ticket_id))
+        if ticket is None:
+            ticket = Ticket(ticket_id=request.ticket_id, created_at=now)
+            session.add(ticket)
+        if request.customer is not None:
+            ticket.customer = request.customer
+            ticket.customer_key = request.customer.casefold()
+        swarm = Swarm(
+            ticket=ticket,
+            status="opening",
+            severity=request.severity,
+            category=request.category,
+            summary=request.summary,
+            skills=list(request.skills),
+            requested_by=requested_by,
+            commander=requested_by,  # until a playbook names someone else
+            request_channel_id=request_channel_id,
+            opened_at=now,
+        )
+        swarm.participants.append(Participant(user_id=requested_by, role="commander", joined_at=now))
+        session.add(swarm)
+        await session.flush()
+        timeline.record(
+            session,
+            ticket_pk=ticket.id,
+            swarm_id=swarm.id,
+            kind="swarm_requested",
+            at=now,
+            actor=requested_by,
+            severity=request.severity,
+            skills=list(request.skills),
+            summary=request.summary,
+        )
+        await session.commit()
+        return swarm
+
+    async def record_join(self, *, channel_id: str, user_id: str) -> None:
+        """Note that `user_id` joined swarm channel `channel_id`; other channels are ignored."""
+        async with self._sessions() as session:
+            swarm = await session.scalar(select(Swarm).where(Swarm.channel_id == channel_id))
+            if swarm is None:
+                return
+            known = await session.scalar(
+                select(Participant).where(Participant.swarm_id == swarm.id, Participant.user_id == user_id)
+            )
+            if known is not None:
+                return
+            now = self._clock.now()
+            session.add(Participant(swarm_id=swarm.id, user_id=user_id, role="member", joined_at=now))
+            timeline.record(
+                session,
+                ticket_pk=swarm.ticket_pk,
+                swarm_id=swarm.id,
+                kind="member_joined",
+                at=now,
+                actor=user_id,
+            )
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()  # a concurrent delivery recorded the same join first
+
+
+async def _active_swarm(session: AsyncSession, ticket_id: str) -> Swarm | None:
+    return await session.scalar(
+        select(Swarm)
+        .join(Ticket)
+        .where(Ticket.ticket_id == ticket_id, Swarm.status != "resolved")
+        .order_by(Swarm.id.desc())
+        .limit(1)
+    )
