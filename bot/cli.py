@@ -161,7 +161,6 @@ def demo(context: click.Context) -> None:
         logging.disable(logging.INFO)  # the story is the output; logs only with -v
     from bot.demo import run_demo
 
-
     sys.exit(run(run_demo(click.echo)))
 
 
