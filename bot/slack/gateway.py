@@ -107,19 +107,22 @@ class SlackGateway:
             batch = wanted[start : start + INVITE_BATCH]
             try:
                 # force: invite the valid users even when some ids in the batch are not.
-                await self._call("conversations.invite", channel=channel, users=",".join(batch), force=True)
+                response = await self._call(
+                    "conversations.invite", channel=channel, users=",".join(batch), force=True
+                )
+                problems = response.get("errors") or []
             except SlackCallFailed as failure:
-                if failure.error == "already_in_channel":
-                    continue
                 cause = failure.__cause__
-                if isinstance(cause, SlackApiError) and cause.response.get("errors"):
-                    failed.extend(
-                        str(item.get("user"))
-                        for item in cause.response["errors"]
-                        if item.get("error") != "already_in_channel"
-                    )
-                    continue
-                raise
+                problems = cause.response.get("errors") if isinstance(cause, SlackApiError) else None
+                if not problems:
+                    if failure.error == "already_in_channel":
+                        continue
+                    raise
+            failed.extend(
+                str(problem.get("user"))
+                for problem in problems
+                if problem.get("error") != "already_in_channel"
+            )
         return failed
 
     async def set_topic(self, channel: str, topic: str) -> None:
