@@ -1,4 +1,4 @@
-"""The source of truth: tickets, swarms, participants and the audit timeline.
+"""The source of truth: tickets, swarms, participants, the audit timeline, jobs, experts, roles and tasks.
 
 Every model change ships an Alembic revision in storage/migrations/versions/.
 """
@@ -72,6 +72,7 @@ class Swarm(Base):
     status: Mapped[str] = mapped_column(String(16))  # opening | open | resolved
     severity: Mapped[str] = mapped_column(String(8))
     category: Mapped[str | None] = mapped_column(String(64))
+    playbook: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(Text, default="")
     skills: Mapped[list[str]] = mapped_column(default=list)
     requested_by: Mapped[str] = mapped_column(String(32))
@@ -124,3 +125,134 @@ class TimelineEntry(Base):
     kind: Mapped[str] = mapped_column(String(48))
     actor: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Job(Base):
+    """A scheduled piece of work (a reminder, an escalation level, an SLA alert, an invitation timeout).
+
+    Workers claim due rows atomically with a lease; a dead worker's lease lapses and another takes over.
+    `result` records what a job already did in Slack (e.g. the ts it posted), so a retry never repeats it.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_due_at", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    swarm_id: Mapped[int | None] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str | None] = mapped_column(String(160), unique=True)  # one live job per logical key
+    due_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|running|done|cancelled|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class Expert(Base):
+    """A person in the expert directory."""
+
+    __tablename__ = "experts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slack_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tier: Mapped[str] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64))
+    hours: Mapped[str] = mapped_column(String(16))
+    max_active_swarms: Mapped[int]
+    out_of_office_until: Mapped[datetime | None]
+    last_engaged_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    skills: Mapped[list[ExpertSkill]] = relationship(
+        back_populates="expert", order_by="ExpertSkill.tag", cascade="all, delete-orphan"
+    )
+
+
+class ExpertSkill(Base):
+    """A skill tag someone has, how well, and where swarmbot learned it (the file or a user group)."""
+
+    __tablename__ = "expert_skills"
+    __table_args__ = (UniqueConstraint("expert_id", "tag"), Index("ix_expert_skills_tag", "tag"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(40))
+    proficiency: Mapped[int] = mapped_column(default=2)
+    source: Mapped[str] = mapped_column(String(120), default="file")  # file | usergroup:<handle>
+
+    expert: Mapped[Expert] = relationship(back_populates="skills")
+
+
+class Invitation(Base):
+    """An expert asked to join a swarm for a skill, and their answer."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("swarm_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    swarm_id: Mapped[int] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    skill: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))  # chosen | invited | accepted | declined | expired
+    invited_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    dm_channel: Mapped[str | None] = mapped_column(String(32))
+    dm_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class RoleAssignment(Base):
+    """Who holds a playbook role in a swarm (nobody yet, for roles filled by claim)."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("swarm_id", "role_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    swarm_id: Mapped[int] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), index=True)
+    role_key: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(120))
+    fill: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    assigned_at: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # the claim message, for roles filled by claim
+
+
+class Task(Base):
+    """A task in a swarm, posted as its own message and claimed by reaction."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    swarm_id: Mapped[int] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    role_key: Mapped[str | None] = mapped_column(String(40))
+    due_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    message_ts: Mapped[str | None] = mapped_column(String(32), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None]
+    done: Mapped[bool] = mapped_column(default=False)
+    done_by: Mapped[str | None] = mapped_column(String(32))
+    done_at: Mapped[datetime | None]
+
+
+class StatusUpdate(Base):
+    """A status update the commander (or scribe) posted."""
+
+    __tablename__ = "status_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    swarm_id: Mapped[int] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # status, impact, next steps, next update at
+    posted_at: Mapped[datetime]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
