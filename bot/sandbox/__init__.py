@@ -1,4 +1,4 @@
-"""A faithful, stateful local Slack workspace: Web API emulator on loopback plus a signed-request driver.
+"""A faithful, stateful local Slack workspace: Web API emulator on loopback plus a driver (HTTP or socket).
 
 from bot.sandbox import Sandbox, SandboxConfig
 
@@ -7,7 +7,7 @@ with Sandbox(SandboxConfig(request_url="http://127.0.0.1:3000/slack/events")) as
     client = WebClient(token=sb.bot_token, base_url=sb.api_url)
 """
 
-from .config import FaultConfig, MethodLimit, RateLimitConfig, SandboxConfig
+from .config import FaultConfig, MethodLimit, RateLimitConfig, SandboxConfig, SocketModeConfig
 from .driver import Driver, DriverResponse
 from .errors import ApiError, SandboxError, SandboxTimeout
 from .human import Human
@@ -27,4 +27,5 @@ __all__ = [
     "SandboxConfig",
     "SandboxError",
     "SandboxTimeout",
+    "SocketModeConfig",
 ]

@@ -1,4 +1,4 @@
-"""Settings of a sandbox workspace: identity, manifest, rate limits, faults and clock."""
+"""Settings of a sandbox workspace: identity, manifest, rate limits, faults, Socket Mode and clock."""
 
 from __future__ import annotations
 
@@ -47,6 +47,17 @@ class FaultConfig:
 
 
 @dataclass(frozen=True)
+class SocketModeConfig:
+    """Socket Mode: on, off or as the manifest says; `disconnect_after` makes Slack refresh connections."""
+
+    enabled: bool | None = None  # None: the manifest's settings.socket_mode_enabled
+    # hello's debug_info.approximate_connection_time: Slack says connections last about an hour.
+    connection_time: int = 3600
+    disconnect_after: float | None = None  # seconds after hello; None: connections are never refreshed
+    disconnect_reason: str = "refresh_requested"
+
+
+@dataclass(frozen=True)
 class SandboxConfig:
     """Everything a `Sandbox` needs to start; every field has a usable default."""
 
@@ -54,6 +65,7 @@ class SandboxConfig:
     port: int = 0
     signing_secret: str = "sandbox-signing-secret"
     bot_token: str = "xoxb-sandbox-bot-token"
+    app_token: str = "xapp-1-sandbox-app-token"  # app-level, `connections:write`, for apps.connections.open
     team_id: str = "T0SANDBOX"
     team_name: str = "Sandbox"
     team_domain: str = "sandbox"
@@ -61,6 +73,7 @@ class SandboxConfig:
     manifest_path: Path | str | None = None
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
+    socket_mode: SocketModeConfig = field(default_factory=SocketModeConfig)
     clock: Callable[[], float] = time.time
     # Slack: no 2xx within 3 s is a failure; retries come at once, after 1 min and after 5 min.
     event_timeout: float = 3.0

@@ -1,4 +1,4 @@
-"""The driver: what Slack sends to an app's request URL, signed (or deliberately mis-signed)."""
+"""The driver: what Slack sends to an app — signed (or mis-signed) HTTP requests, or Socket Mode envelopes."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .sandbox import Sandbox
 
 FORM = "application/x-www-form-urlencoded"
+ENVELOPE_TYPES = {"event": "events_api", "slash_command": "slash_commands"}  # the rest: "interactive"
 
 
 @dataclass
@@ -38,15 +39,21 @@ class DriverResponse:
     response_url: str | None = None
     failure: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    transport: str = "http"  # "socket": `status` is 200 once acked, `body`/`json` are the ack's payload
+    envelope_id: str | None = None
 
     @property
     def ok(self) -> bool:
-        """Whether the app answered 2xx."""
+        """Whether the app answered 2xx (or acked the envelope)."""
         return self.status is not None and 200 <= self.status < 300
 
 
 class Driver:
-    """Signed requests to the app; forge with `signature="bad"`, `timestamp_offset=-600` or `secret=`."""
+    """Slack's requests to the app: over Socket Mode when it is on, else signed HTTP POSTs.
+
+    Forge HTTP requests with `signature="bad"`, `timestamp_offset=-600` or `secret=`; Socket Mode
+    envelopes are never signed, so forging one raises `SandboxError`.
+    """
 
     def __init__(self, sandbox: Sandbox, *, request_url: str | None = None, timeout: float = 10.0) -> None:
         self.sb = sandbox
@@ -73,7 +80,15 @@ class Driver:
         secret: str | None = None,
         extra_headers: dict[str, str] | None = None,
         retry_num: int = 0,
+        retry_reason: str | None = None,
     ) -> DriverResponse:
+        if self.sb.socket_mode:
+            if signature is not None or timestamp_offset or secret is not None or extra_headers:
+                raise SandboxError(
+                    "Slack does not sign Socket Mode envelopes: signature=, timestamp_offset=, secret= and "
+                    "extra_headers= apply only to HTTP requests"
+                )
+            return await self._envelope(kind, payload, retry_num=retry_num, retry_reason=retry_reason)
         headers = signed_headers(
             secret or self.sb.signing_secret,
             body,
@@ -82,6 +97,8 @@ class Driver:
             forged_signature=signature,
         )
         headers.update(extra_headers or {})
+        if retry_num:
+            headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason or ""})
         async with aiohttp.ClientSession() as session:
             attempt = await send(session, self.request_url, body, headers, self.timeout)
         self.sb.bus.record(
@@ -89,8 +106,35 @@ class Driver:
         )
         return _response(attempt, payload)
 
+    async def _envelope(
+        self, kind: str, payload: dict[str, Any], *, retry_num: int, retry_reason: str | None
+    ) -> DriverResponse:
+        envelope_type = ENVELOPE_TYPES.get(kind, "interactive")
+        retry = envelope_type == "events_api"
+        attempt = await self.sb.run_in_loop(
+            lambda: self.sb.socket.deliver(
+                envelope_type,
+                payload,
+                timeout=self.timeout,
+                retry_attempt=retry_num if retry else None,
+                retry_reason=retry_reason or "",
+            )
+        )
+        self.sb.bus.record(
+            kind=kind,
+            payload=payload,
+            headers={},
+            attempt=attempt,
+            retry_num=retry_num,
+            sent=attempt.connection is not None,
+            retry_reason=retry_reason,
+        )
+        return _response(attempt, payload)
+
     async def url_verification(self, challenge: str = "sandbox-challenge", **forge: Any) -> DriverResponse:
         """The request Slack sends when a request URL is saved; the app must echo `challenge`."""
+        if self.sb.socket_mode:
+            raise SandboxError("Slack sends url_verification only to request URLs, never over Socket Mode")
         payload = {"token": payloads.VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
         return await self._send(
             "url_verification", payload, json.dumps(payload).encode(), "application/json", **forge
@@ -179,20 +223,16 @@ class Driver:
             envelope = self.sb.bus.envelope({"event_ts": self.sb.svc.ts.next(), **event})
         if event_id:
             envelope["event_id"] = event_id
-        extra = {}
-        if retry_num:
-            extra = {
-                "X-Slack-Retry-Num": str(retry_num),
-                "X-Slack-Retry-Reason": retry_reason or "http_timeout",
-            }
+        if retry_num and not retry_reason:
+            retry_reason = "timeout" if self.sb.socket_mode else "http_timeout"
         body = json.dumps(envelope).encode()
         return await self._send(
             "event",
             envelope,
             body,
             "application/json",
-            extra_headers=extra,
             retry_num=retry_num or 0,
+            retry_reason=retry_reason,
             **forge,
         )
 
@@ -302,4 +342,6 @@ def _response(attempt: Attempt, payload: dict[str, Any]) -> DriverResponse:
         json=parsed,
         failure=attempt.failure,
         payload=payload,
+        transport=attempt.transport,
+        envelope_id=attempt.envelope_id,
     )

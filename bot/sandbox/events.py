@@ -1,4 +1,4 @@
-"""Events API delivery: Slack's envelope, signed POSTs to the request URL, and Slack's retry rule."""
+"""Events API delivery: Slack's envelope, signed POSTs to the request URL or Socket Mode, and retries."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -16,15 +16,21 @@ from .payloads import VERIFICATION_TOKEN
 from .signing import signed_headers
 from .state import Workspace
 
+if TYPE_CHECKING:
+    from .socket_mode import SocketHub
+
 
 @dataclass
 class Attempt:
-    """One HTTP request to the app and what came back."""
+    """One HTTP request (or Socket Mode envelope) to the app and what came back."""
 
-    status: int | None
+    status: int | None  # over the socket: 200 once acked
     headers: dict[str, str] = field(default_factory=dict)
-    body: str = ""
-    failure: str | None = None  # Slack's X-Slack-Retry-Reason when this attempt failed
+    body: str = ""  # over the socket: the ack's payload as JSON
+    failure: str | None = None  # Slack's retry reason when this attempt failed
+    transport: str = "http"
+    envelope_id: str | None = None
+    connection: int | None = None  # the Socket Mode connection it went to
 
 
 async def send(
@@ -47,8 +53,10 @@ async def send(
 class EventBus:
     """Builds envelopes for subscribed events and delivers them in order from the server's loop."""
 
-    def __init__(self, ws: Workspace, svc: Services, request_url: Callable[[], str | None]) -> None:
-        self.ws, self.svc, self._request_url = ws, svc, request_url
+    def __init__(
+        self, ws: Workspace, svc: Services, request_url: Callable[[], str | None], socket: SocketHub
+    ) -> None:
+        self.ws, self.svc, self._request_url, self.socket = ws, svc, request_url, socket
         self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -136,6 +144,26 @@ class EventBus:
             await self._retry(envelope, retry_num + 1, attempt.failure or "unknown_error")
 
     async def _attempt(self, envelope: dict[str, Any], *, retry_num: int, reason: str | None) -> Attempt:
+        if self.socket.enabled:
+            # Slack: "Your app still needs to acknowledge receiving each event so that Slack knows whether
+            # to retry"; the envelope says which retry it is (retry_attempt 0 and "" on the first).
+            attempt = await self.socket.deliver(
+                "events_api",
+                envelope,
+                timeout=self.svc.config.event_timeout,
+                retry_attempt=retry_num,
+                retry_reason=reason or "",
+            )
+            self.record(
+                kind="event",
+                payload=envelope,
+                headers={},
+                attempt=attempt,
+                retry_num=retry_num,
+                sent=attempt.connection is not None,
+                retry_reason=reason,
+            )
+            return attempt
         url = self._request_url()
         body = json.dumps(envelope).encode()
         # Signed with wall-clock time: the app checks the timestamp against its own clock, not the sandbox's.
@@ -167,18 +195,22 @@ class EventBus:
         attempt: Attempt,
         retry_num: int,
         sent: bool,
+        retry_reason: str | None = None,
     ) -> None:
-        """Append to the delivery log."""
+        """Append to the delivery log (`transport` "http" or "socket"; socket entries name their envelope)."""
         entry = {
             "kind": kind,
             "payload": payload,
             "headers": headers,
             "status": attempt.status,
             "retry_num": retry_num,
-            "retry_reason": headers.get("X-Slack-Retry-Reason"),
+            "retry_reason": retry_reason or headers.get("X-Slack-Retry-Reason"),
             "failure": attempt.failure,
             "response": attempt.body,
             "sent": sent,
+            "transport": attempt.transport,
+            "envelope_id": attempt.envelope_id,
+            "connection": attempt.connection,
             "at": self.svc.config.clock(),
         }
         with self.ws.lock:

@@ -28,6 +28,13 @@ class IdFactory:
         digest = hashlib.sha256(f"trigger-{n}".encode()).hexdigest()[:32]
         return f"{1000000 + n}.{team_number}.{digest}"
 
+    def envelope_id(self) -> str:
+        """A Socket Mode envelope id, shaped like Slack's UUIDs."""
+        with self._lock:
+            n = next(self._counters.setdefault("envelope", count(1)))
+        digest = hashlib.sha256(f"envelope-{n}".encode()).hexdigest()
+        return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
     def secret(self, kind: str) -> str:
         """An unguessable-looking but deterministic token for response URLs."""
         with self._lock:

@@ -1,4 +1,4 @@
-"""The Slack app manifest as the sandbox reads it: bot scopes, bot events, slash commands."""
+"""The Slack app manifest as the sandbox reads it: bot scopes, bot events, slash commands, Socket Mode."""
 
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ class AppManifest:
     bot_events: frozenset[str] = ALL_BOT_EVENTS
     commands: dict[str, SlashCommand] = field(default_factory=dict)
     shortcuts: frozenset[str] = frozenset()
+    socket_mode_enabled: bool = False
     source: Path | None = None
 
     @classmethod
@@ -92,6 +93,7 @@ class AppManifest:
             bot_events=frozenset(events),
             commands=commands,
             shortcuts=frozenset(s["callback_id"] for s in features.get("shortcuts") or []),
+            socket_mode_enabled=bool(settings.get("socket_mode_enabled", False)),
             source=path,
         )
 

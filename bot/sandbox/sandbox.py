@@ -10,7 +10,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .config import FaultConfig, RateLimitConfig, SandboxConfig
+from .config import FaultConfig, RateLimitConfig, SandboxConfig, SocketModeConfig
 from .errors import SandboxError, SandboxTimeout
 from .events import EventBus
 from .faults import FaultInjector
@@ -22,6 +22,7 @@ from .ratelimit import RateLimiter
 from .seeding import Seeding
 from .server import ApiServer
 from .shapes import view_json
+from .socket_mode import SocketHub
 from .state import Channel, ResponseUrl, Trigger, User, Workspace
 
 if TYPE_CHECKING:
@@ -46,8 +47,11 @@ class Sandbox(Seeding, Inspection):
         self.request_url: str | None = c.request_url
         self.limiter = RateLimiter(c.rate_limits)
         self.faults = FaultInjector(c.faults)
-        self.bus = EventBus(self.ws, self.svc, lambda: self.request_url)
-        self.server = ApiServer(self.ws, self.svc, self.limiter, self.faults, self.bus, self.state)
+        self.socket = SocketHub(self.ws, self.svc, c.socket_mode)
+        self.bus = EventBus(self.ws, self.svc, lambda: self.request_url, self.socket)
+        self.server = ApiServer(
+            self.ws, self.svc, self.limiter, self.faults, self.bus, self.socket, self.state
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self.port = c.port
@@ -163,6 +167,16 @@ class Sandbox(Seeding, Inspection):
         """The app's signing secret."""
         return self.config.signing_secret
 
+    @property
+    def app_token(self) -> str:
+        """The app-level token (xapp-) that apps.connections.open accepts."""
+        return self.config.app_token
+
+    @property
+    def socket_mode(self) -> bool:
+        """Whether payloads go over Socket Mode rather than to the request URL."""
+        return self.socket.enabled
+
     def set_rate_limits(self, limits: RateLimitConfig) -> None:
         """Switch rate limiting at run time."""
         self.config = replace(self.config, rate_limits=limits)
@@ -172,6 +186,23 @@ class Sandbox(Seeding, Inspection):
         """Switch fault injection at run time."""
         self.config = replace(self.config, faults=faults)
         self.faults.reconfigure(faults)
+
+    def set_socket_mode(self, socket_mode: SocketModeConfig) -> None:
+        """Switch Socket Mode (and its refresh fault) at run time; switching it off sends `link_disabled`."""
+        self.config = replace(self.config, socket_mode=socket_mode)
+        self.socket.config = socket_mode
+        if not self.socket.enabled and self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self.socket.disconnect("link_disabled"), self._loop)
+
+    def socket_connections(self) -> list[dict[str, Any]]:
+        """Open Socket Mode connections: id, opened, draining, envelopes sent, acks received."""
+        return self.socket.connections()
+
+    async def disconnect_sockets(
+        self, reason: str = "refresh_requested", connection: int | None = None
+    ) -> int:
+        """Send Slack's `disconnect` message to one or every connection; returns how many got it."""
+        return await self.run_in_loop(lambda: self.socket.disconnect(reason, connection))
 
     # -- people, driver, app-side plumbing ------------------------------------------------------
 
@@ -280,7 +311,7 @@ class Sandbox(Seeding, Inspection):
         ]
         deliveries = [
             f"  {d['kind']} {(d['payload'].get('event') or {}).get('type', '')} retry={d['retry_num']} "
-            f"-> {d['status']} {d['failure'] or ''}"
+            f"[{d['transport']}] -> {d['status']} {d['failure'] or ''}"
             for d in self.deliveries()[-10:]
         ]
         return "\n".join(

@@ -1,7 +1,8 @@
-"""The sandbox's HTTP server: Web API methods, response URLs and the state endpoint, on one aiohttp app.
+"""The sandbox's HTTP server: Web API methods, response URLs, the state endpoint and Socket Mode's
+WebSocket link, on one aiohttp app.
 
-Each Web API call runs one fixed pipeline: unknown method → token → rate limit → faults → static
-scope → handler (under the workspace lock) → events → call log.
+Each Web API call runs one fixed pipeline: unknown method → token → token type → rate limit → faults →
+static scope → handler (under the workspace lock) → events → call log.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from .methods.chat import post_due
 from .methods.context import CallContext, Caller, Services
 from .ratelimit import RateLimiter
 from .responses import apply_response, check_usable
+from .socket_mode import SocketHub
 from .state import Workspace
 
 AWAIT_EVENTS_HEADER = "X-Sandbox-Await-Events"
+APP_TOKEN_SCOPES = frozenset({"connections:write"})
 FAULT_BODIES = {500: "fatal_error", 502: "bad_gateway", 503: "service_unavailable"}
 
 
@@ -37,9 +40,11 @@ class ApiServer:
         limiter: RateLimiter,
         faults: FaultInjector,
         bus: EventBus,
+        socket: SocketHub,
         snapshot: Callable[[], dict[str, Any]],
     ) -> None:
         self.ws, self.svc, self.limiter, self.faults, self.bus = ws, svc, limiter, faults, bus
+        self.socket = socket
         self._snapshot = snapshot
         self._runner: web.AppRunner | None = None
         self._scheduler: asyncio.Task[None] | None = None
@@ -51,6 +56,7 @@ class ApiServer:
         app.router.add_route("*", "/api/{method}", self.handle_api)
         app.router.add_post("/_sandbox/respond/{token}", self.handle_response_url)
         app.router.add_get("/_sandbox/state", self.handle_state)
+        app.router.add_get("/link/", self.socket.handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -66,11 +72,14 @@ class ApiServer:
         if self._scheduler is not None:
             self._scheduler.cancel()
         await self.bus.stop()
+        await self.socket.stop()
         if self._runner is not None:
             await self._runner.cleanup()
 
     def caller_for(self, token: str | None) -> Caller | None:
-        """Who holds `token`: the bot (with the manifest's scopes) or a human."""
+        """Who holds `token`: the bot (with the manifest's scopes), a human, or the app (app-level token)."""
+        if token and token == self.svc.config.app_token:
+            return Caller(kind="app", user_id=self.ws.app_id, scopes=APP_TOKEN_SCOPES)
         user_id = self.ws.tokens.get(token or "")
         if user_id is None:
             return None
@@ -92,14 +101,15 @@ class ApiServer:
         """POST/GET /api/<method>."""
         method = request.match_info["method"]
         args = await _read_args(request)
-        token = _bearer(request) or args.pop("token", None)
-        status, body, headers, futures = await self._call(method, args, token)
+        bearer = _bearer(request)
+        token = bearer or args.pop("token", None)
+        status, body, headers, futures = await self._call(method, args, token, in_header=bearer is not None)
         if futures and request.headers.get(AWAIT_EVENTS_HEADER) == "1":
             await asyncio.gather(*futures)
         return web.json_response(body, status=status, headers=headers)
 
     async def _call(
-        self, method: str, args: dict[str, Any], token: str | None
+        self, method: str, args: dict[str, Any], token: str | None, *, in_header: bool = True
     ) -> tuple[int, dict[str, Any], dict[str, str], list[asyncio.Future[None]]]:
         spec = REGISTRY.get(method)
         caller = self.caller_for(token)
@@ -108,10 +118,13 @@ class ApiServer:
         futures: list[asyncio.Future[None]] = []
         if spec is None:
             body: dict[str, Any] = {"ok": False, "error": "unknown_method", "req_method": method}
-        elif caller is None:
+        elif caller is None or (spec.app_level and not in_header):
+            # Slack, apps.connections.open: "passing it as a POST parameter will result in an error".
             body = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+        elif spec.app_level != (caller.kind == "app"):
+            body = {"ok": False, "error": "not_allowed_token_type"}
         else:
-            limited = caller.is_bot or self.limiter.config.limit_user_tokens
+            limited = caller.kind != "user" or self.limiter.config.limit_user_tokens
             verdict = (
                 self.limiter.check(method, spec.tier, channel=str(args.get("channel", "")))
                 if limited

@@ -208,6 +208,7 @@ class Workspace:
     modal_stacks: dict[str, list[str]] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)
     response_urls: dict[str, ResponseUrl] = field(default_factory=dict)
+    socket_tickets: dict[str, float] = field(default_factory=dict)  # single-use WebSocket URL tickets
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     scheduled: dict[str, ScheduledMessage] = field(default_factory=dict)

@@ -79,6 +79,7 @@ def test_every_registered_method_is_exercised_by_this_table(sandbox: Sandbox, pe
         "conversations.unarchive",
         "bookmarks.remove",
         "chat.deleteScheduledMessage",
+        "apps.connections.open",  # takes the app-level token, not the bot's
     }
     table = {m for m, _ in calls(sandbox, people, "C", "1.0", "1.0", "V")}
     assert set(REGISTRY) == table | setup_methods | later
@@ -110,6 +111,7 @@ def test_every_method_answers_ok_through_the_sync_web_client(
     )["ok"]
     alice = WebClient(token=sandbox.token_of(people.alice), base_url=sandbox.api_url)
     assert alice.conversations_join(channel=public)["ok"]
+    assert WebClient(base_url=sandbox.api_url).apps_connections_open(app_token=sandbox.app_token)["ok"]
 
 
 async def test_every_method_answers_ok_through_the_async_web_client(sandbox: Sandbox, people: People) -> None:

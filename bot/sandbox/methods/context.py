@@ -39,10 +39,10 @@ class Services:
 
 @dataclass(frozen=True)
 class Caller:
-    """The token's owner: the app's bot, or a human acting with a user token."""
+    """The token's owner: the app's bot, a human acting with a user token, or the app itself (xapp-)."""
 
-    kind: Literal["bot", "user"]
-    user_id: str
+    kind: Literal["bot", "user", "app"]
+    user_id: str  # the app's id for an app-level token
     scopes: frozenset[str] | None  # None: a human, who holds every user scope
 
     @property

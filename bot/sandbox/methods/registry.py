@@ -17,23 +17,27 @@ class MethodSpec:
 
     `tier` is "tier1".."tier4" or a special tier name (see ratelimit.TIER_BUDGETS); `scopes` are
     checked for bot tokens before the handler runs (any one suffices); methods whose scope depends
-    on the conversation type check it in the handler.
+    on the conversation type check it in the handler. `app_level` methods take only an app-level
+    token, and every other method refuses one.
     """
 
     name: str
     handler: Handler
     tier: str
     scopes: tuple[str, ...] = ()
+    app_level: bool = False
 
 
 REGISTRY: dict[str, MethodSpec] = {}
 
 
-def method(name: str, *, tier: str, scopes: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+def method(
+    name: str, *, tier: str, scopes: tuple[str, ...] = (), app_level: bool = False
+) -> Callable[[Handler], Handler]:
     """Register a handler as the Web API method `name`."""
 
     def register(handler: Handler) -> Handler:
-        REGISTRY[name] = MethodSpec(name=name, handler=handler, tier=tier, scopes=scopes)
+        REGISTRY[name] = MethodSpec(name=name, handler=handler, tier=tier, scopes=scopes, app_level=app_level)
         return handler
 
     return register
