@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.handlers import errors, escalate, membership, middleware, unused_events
+from bot.handlers import errors, escalate, invitations, membership, middleware, reactions, unused_events
 from bot.services import Services
 
 
@@ -23,5 +23,7 @@ def build_app(services: Services) -> AsyncApp:
     errors.register(app, services.gateway)
     escalate.register(app)
     membership.register(app)
+    reactions.register(app)
+    invitations.register(app)
     unused_events.register(app)
     return app

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -150,6 +151,69 @@ def tickets_show(ticket_id: str, as_json: bool) -> None:
             f"  #{swarm['channel_name']} {swarm['severity']} {swarm['status']}"
             f" opened {swarm['opened_at']} commander {swarm['commander']}"
         )
+
+
+@main.group()
+def experts() -> None:
+    """The expert directory (operator command)."""
+
+
+@experts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@friendly_errors
+def experts_import(file: Path) -> None:
+    """Add or update the experts in FILE (YAML); on any bad row, print every error and import nothing."""
+    from bot.clock import SystemClock
+    from bot.expert_file import InvalidExpertFile
+    from bot.experts import ExpertDirectory
+    from storage.db import create_engine, session_factory
+
+    settings = _settings()
+    text = file.read_text(encoding="utf-8")
+
+    async def load() -> list[str]:
+        engine = create_engine(settings.database_url)
+        try:
+            directory = ExpertDirectory(
+                sessions=session_factory(engine), clock=SystemClock(), skill_groups=settings.skill_groups()
+            )
+            return (await directory.import_file(text)).summary_lines()
+        finally:
+            await engine.dispose()
+
+    try:
+        lines = run(load())
+    except InvalidExpertFile as invalid:
+        for error in invalid.errors:
+            click.echo(f"{file}:{error.line}: {error.reason}", err=True)
+        click.echo(f"{len(invalid.errors)} problem(s): nothing imported.", err=True)
+        sys.exit(1)
+    for line in lines:
+        click.echo(line)
+
+
+@experts.command("sync")
+@friendly_errors
+def experts_sync() -> None:
+    """Grant the skills of the user groups in SWARMBOT_SKILL_GROUPS to their members (and take them back)."""
+    from bot.services import Services
+
+    settings = _settings()
+    if not settings.skill_groups():
+        raise ConfigurationError(
+            "SWARMBOT_SKILL_GROUPS is empty: set it to handle=tag pairs, e.g. dba=postgres."
+        )
+
+    async def sync() -> list[str]:
+        services = Services.create(settings)
+        try:
+            await services.check_ready()
+            return (await services.directory.sync_usergroups(services.gateway)).lines()
+        finally:
+            await services.aclose()
+
+    for line in run(sync()):
+        click.echo(line)
 
 
 @main.command()

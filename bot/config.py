@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     port: int = 3000
     swarmbot_playbooks_dir: Path | None = None
+    # Slack user groups whose members have a skill: "handle=tag,handle=tag" (e.g. "dba=postgres").
+    swarmbot_skill_groups: str = ""
+    # Who hears when nobody fits and may hand off any commander: "usergroup:HANDLE" or "user:U1,user:U2".
+    swarmbot_escalation_managers: str = ""
+    # How long an invited expert has to accept before the next candidate is pulled in.
+    swarmbot_invitation_timeout: str = "15m"
+    # Experts pulled in per requested #skill (a playbook may ask for more).
+    swarmbot_experts_per_skill: int = 1
 
     @field_validator("slack_api_url")
     @classmethod
@@ -43,6 +51,39 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("swarmbot_invitation_timeout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from bot.durations import parse_duration
+
+        if parse_duration(value).is_business_days:
+            raise ValueError("use minutes or hours for SWARMBOT_INVITATION_TIMEOUT, like 15m")
+        return value
+
+    def skill_groups(self) -> dict[str, str]:
+        """User-group handle → skill tag, from SWARMBOT_SKILL_GROUPS."""
+        groups: dict[str, str] = {}
+        for pair in filter(None, (part.strip() for part in self.swarmbot_skill_groups.split(","))):
+            handle, _, tag = pair.partition("=")
+            if not handle.strip() or not tag.strip():
+                raise ConfigurationError(
+                    f"SWARMBOT_SKILL_GROUPS: `{pair}` should look like `handle=tag` (e.g. dba=postgres)."
+                )
+            groups[handle.strip().lstrip("@").lower()] = tag.strip().lstrip("#").lower()
+        return groups
+
+    def escalation_managers(self) -> tuple[tuple[str, str], ...]:
+        """(kind, name) pairs from SWARMBOT_ESCALATION_MANAGERS: ("usergroup", handle) or ("user", id)."""
+        managers: list[tuple[str, str]] = []
+        for item in filter(None, (part.strip() for part in self.swarmbot_escalation_managers.split(","))):
+            kind, _, name = item.partition(":")
+            if kind not in ("usergroup", "user") or not name:
+                raise ConfigurationError(
+                    f"SWARMBOT_ESCALATION_MANAGERS: `{item}` should be `usergroup:HANDLE` or `user:U123`."
+                )
+            managers.append((kind, name.lstrip("@")))
+        return tuple(managers)
 
     def bot_token(self) -> str:
         """The bot token, or a ConfigurationError that says how to set it."""

@@ -7,14 +7,24 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.broadcasts import Broadcasts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.coordination import Coordinator, coordinator_for
+from bot.durations import parse_duration
 from bot.errors import ConfigurationError
+from bot.experts import ExpertDirectory
+from bot.fallbacks import Fallbacks
+from bot.invitations import Invitations
+from bot.permissions import Permissions
 from bot.playbooks import PlaybookLibrary, load_library
+from bot.roles import Roles
 from bot.slack.gateway import SlackGateway, build_client
 from bot.swarm_builder import SwarmBuilder
+from bot.swarm_posts import SwarmPosts
 from bot.swarms import Swarms
+from bot.tasks import Tasks
+from bot.working_calendar import WorkingCalendar
 from storage.db import SessionFactory, create_engine, current_revision, head_revision, session_factory
 
 
@@ -28,8 +38,14 @@ class Services:
     coordinator: Coordinator
     gateway: SlackGateway
     clock: Clock
-    swarms: Swarms
     playbooks: PlaybookLibrary
+    directory: ExpertDirectory
+    permissions: Permissions
+    swarms: Swarms
+    invitations: Invitations
+    tasks: Tasks
+    roles: Roles
+    broadcasts: Broadcasts
 
     @property
     def categories(self) -> frozenset[str]:
@@ -45,8 +61,41 @@ class Services:
         sessions = session_factory(engine)
         coordinator = coordinator_for(settings.redis_url)
         gateway = SlackGateway(build_client(token=settings.bot_token(), base_url=settings.slack_api_url))
-        builder = SwarmBuilder(sessions=sessions, gateway=gateway, clock=clock)
-        swarms = Swarms(sessions=sessions, builder=builder, coordinator=coordinator, clock=clock)
+        skill_groups = settings.skill_groups()
+        directory = ExpertDirectory(sessions=sessions, clock=clock, skill_groups=skill_groups)
+        fallbacks = Fallbacks(
+            gateway=gateway, skill_groups=skill_groups, managers=settings.escalation_managers()
+        )
+        permissions = Permissions(fallbacks=fallbacks)
+        posts = SwarmPosts(sessions=sessions, gateway=gateway, fallbacks=fallbacks)
+        invitations = Invitations(
+            sessions=sessions,
+            gateway=gateway,
+            clock=clock,
+            directory=directory,
+            fallbacks=fallbacks,
+            timeout_text=str(parse_duration(settings.swarmbot_invitation_timeout)),
+        )
+        broadcasts = Broadcasts(sessions=sessions, gateway=gateway, clock=clock)
+        builder = SwarmBuilder(
+            sessions=sessions,
+            gateway=gateway,
+            clock=clock,
+            playbooks=playbooks,
+            posts=posts,
+            invitations=invitations,
+            broadcasts=broadcasts,
+        )
+        swarms = Swarms(
+            sessions=sessions,
+            builder=builder,
+            coordinator=coordinator,
+            clock=clock,
+            playbooks=playbooks,
+            directory=directory,
+            calendar=WorkingCalendar(timezone="UTC"),
+            experts_per_skill=settings.swarmbot_experts_per_skill,
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -54,8 +103,21 @@ class Services:
             coordinator=coordinator,
             gateway=gateway,
             clock=clock,
-            swarms=swarms,
             playbooks=playbooks,
+            directory=directory,
+            permissions=permissions,
+            swarms=swarms,
+            invitations=invitations,
+            tasks=Tasks(
+                sessions=sessions,
+                gateway=gateway,
+                clock=clock,
+                coordinator=coordinator,
+                posts=posts,
+                permissions=permissions,
+            ),
+            roles=Roles(sessions=sessions, gateway=gateway, clock=clock, permissions=permissions),
+            broadcasts=broadcasts,
         )
 
     async def check_ready(self) -> None:

@@ -1,8 +1,10 @@
 """Builds the Slack side of a swarm step by step, recording each step as soon as Slack answers.
 
-Order: the channel first (everything else needs its id); then, concurrently, the invitation, topic,
-purpose and brief (each independent of the others); the pin waits only for the brief. A step that
-fails leaves the others' results recorded, so the next attempt does only what is missing.
+Order: the channel first (everything else needs its id) and any role a user group fills; then, at once,
+the invitation of everyone (one conversations.invite call), topic, purpose, the channel's own messages
+(brief → pin, experts, open roles, tasks, checklist → pin: one after another, a channel reads top down),
+the experts' DMs and the stakeholder broadcast. A failed step leaves the others' results recorded, so
+the next attempt does only what is missing.
 """
 
 from __future__ import annotations
@@ -10,20 +12,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot import timeline
+from bot.broadcasts import Broadcasts
 from bot.clock import Clock
 from bot.errors import SlackCallFailed, SwarmIncomplete
-from bot.rendering import render
+from bot.invitations import Gap, Invitations
+from bot.playbooks import PlaybookLibrary
+from bot.records import affected, record
 from bot.slack.channel_names import swarm_channel_name
 from bot.slack.gateway import SlackGateway
 from bot.slack.mrkdwn import escape
+from bot.swarm_posts import SwarmPosts, mark_invitations_invited
 from bot.swarm_views import SwarmView, load_swarm_view
 from storage.db import SessionFactory
-from storage.models import Swarm
+from storage.models import Invitation, Participant, RoleAssignment, Swarm
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +37,13 @@ Failure = tuple[str, SlackCallFailed]  # (step name, what Slack said)
 
 STEP_NAMES = {
     "create_channel": "creating the channel",
-    "invite_requester": "inviting you",
+    "fill_roles": "finding people for the roles",
+    "invite_people": "inviting people",
     "set_topic": "setting the topic",
     "set_purpose": "setting the purpose",
-    "post_brief": "posting the brief",
-    "pin_brief": "pinning the brief",
+    "post_messages": "posting the brief and tasks",
+    "message_experts": "messaging the experts",
+    "notify_stakeholders": "notifying stakeholders",
 }
 
 
@@ -53,31 +61,52 @@ def swarm_purpose(swarm: SwarmView) -> str:
 class SwarmBuilder:
     """Completes the Slack side of a swarm; safe to run again after any failure."""
 
-    def __init__(self, *, sessions: SessionFactory, gateway: SlackGateway, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: SessionFactory,
+        gateway: SlackGateway,
+        clock: Clock,
+        playbooks: PlaybookLibrary,
+        posts: SwarmPosts,
+        invitations: Invitations,
+        broadcasts: Broadcasts,
+    ) -> None:
         self._sessions = sessions
         self._gateway = gateway
         self._clock = clock
+        self._playbooks = playbooks
+        self._posts = posts
+        self._invitations = invitations
+        self._broadcasts = broadcasts
 
-    async def complete(self, swarm_id: int) -> SwarmView:
+    async def complete(self, swarm_id: int, gaps: list[Gap] | None = None) -> SwarmView:
         """Run the steps not yet recorded; raise SwarmIncomplete naming the ones that failed."""
         swarm, view = await self._load(swarm_id)
-        if swarm.channel_id is None:
-            failure = await self._attempt("create_channel", self._create_channel(swarm, view))
-            if failure is not None:
-                await self._give_up(swarm, [failure])
-            swarm, view = await self._load(swarm_id)
+        if swarm.channel_id is None and (
+            failure := await _attempt("create_channel", self._create_channel(swarm, view))
+        ):
+            await self._give_up(swarm, [failure])
+        if failure := await _attempt("fill_roles", self._fill_usergroup_roles(swarm_id)):
+            await self._give_up(swarm, [failure])
+        swarm, view = await self._load(swarm_id)
         steps: list[Awaitable[Failure | None]] = []
-        if not swarm.requester_invited:
-            steps.append(self._attempt("invite_requester", self._invite_requester(swarm)))
+        if not swarm.people_invited:
+            steps.append(_attempt("invite_people", self._invite_people(swarm)))
         if not swarm.topic_set:
             topic = self._set(swarm, "topic_set", self._gateway.set_topic, swarm_topic(view))
-            steps.append(self._attempt("set_topic", topic))
+            steps.append(_attempt("set_topic", topic))
         if not swarm.purpose_set:
             purpose = self._set(swarm, "purpose_set", self._gateway.set_purpose, swarm_purpose(view))
-            steps.append(self._attempt("set_purpose", purpose))
-        if swarm.brief_ts is None or not swarm.brief_pinned:
-            steps.append(self._brief_then_pin(swarm, view))
+            steps.append(_attempt("set_purpose", purpose))
+        steps.append(_attempt("post_messages", self._posts.post_all(swarm, view, gaps or [])))
+        if not swarm.open_broadcast_sent and swarm.playbook in self._playbooks:
+            steps.append(_attempt("notify_stakeholders", self._broadcast_open(swarm, view)))
         failures = [failure for failure in await asyncio.gather(*steps) if failure is not None]
+        if not failures:  # the DMs link the channel the experts were invited to, so they come after
+            swarm, view = await self._load(swarm_id)
+            if failure := await _attempt("message_experts", self._invitations.send_dms(view)):
+                failures.append(failure)
         if failures:
             await self._give_up(swarm, failures)
         return await self._mark_ready(swarm_id)
@@ -85,32 +114,21 @@ class SwarmBuilder:
     async def _load(self, swarm_id: int) -> tuple[Swarm, SwarmView]:
         async with self._sessions() as session:
             swarm = await session.get_one(Swarm, swarm_id)
-            return swarm, await load_swarm_view(session, swarm_id, with_history=True)
-
-    async def _attempt(self, name: str, step: Awaitable[None]) -> Failure | None:
-        try:
-            await step
-        except SlackCallFailed as failure:
-            log.warning("swarm step %s failed: %s", name, failure)
-            return (name, failure)
-        return None
-
-    async def _record(self, swarm_id: int, **values: Any) -> None:
-        async with self._sessions() as session:
-            await session.execute(update(Swarm).where(Swarm.id == swarm_id).values(**values))
-            await session.commit()
+            name = swarm.playbook
+            title = self._playbooks.get(name).title if name is not None and name in self._playbooks else None
+            return swarm, await load_swarm_view(session, swarm_id, with_history=True, playbook_title=title)
 
     async def _create_channel(self, swarm: Swarm, view: SwarmView) -> None:
         name = swarm.channel_name or swarm_channel_name(view.ticket_id, view.summary)
         created = await self._gateway.create_channel(name, is_private=swarm.is_private)
         async with self._sessions() as session:
             # Compare-and-set: if another attempt recorded a channel meanwhile, keep theirs.
-            result = await session.execute(
+            claimed = await session.execute(
                 update(Swarm)
                 .where(Swarm.id == swarm.id, Swarm.channel_id.is_(None))
                 .values(channel_id=created.id, channel_name=created.name)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            if affected(claimed) == 1:
                 timeline.record(
                     session,
                     ticket_pk=swarm.ticket_pk,
@@ -119,40 +137,75 @@ class SwarmBuilder:
                     at=self._clock.now(),
                     channel_id=created.id,
                     channel_name=created.name,
+                    private=swarm.is_private,
                 )
             await session.commit()
 
-    async def _invite_requester(self, swarm: Swarm) -> None:
+    async def _fill_usergroup_roles(self, swarm_id: int) -> None:
+        async with self._sessions() as session:
+            open_roles = (
+                await session.scalars(
+                    select(RoleAssignment).where(
+                        RoleAssignment.swarm_id == swarm_id,
+                        RoleAssignment.user_id.is_(None),
+                        RoleAssignment.fill.like("usergroup:%"),
+                    )
+                )
+            ).all()
+        if not open_roles:
+            return
+        groups = await self._gateway.usergroups_by_handle()
+        for role in open_roles:
+            group_id = groups.get(role.fill.removeprefix("usergroup:"))
+            members = await self._gateway.usergroup_members(group_id) if group_id else []
+            # Nobody in the group: the role falls back to being claimed in the channel.
+            await record(
+                self._sessions,
+                RoleAssignment,
+                role.id,
+                user_id=members[0] if members else None,
+                assigned_at=self._clock.now() if members else None,
+                fill=role.fill if members else "claim",
+            )
+
+    async def _invite_people(self, swarm: Swarm) -> None:
         assert swarm.channel_id is not None
-        failed = await self._gateway.invite(swarm.channel_id, [swarm.requested_by, swarm.commander])
+        async with self._sessions() as session:
+            experts = (
+                await session.scalars(
+                    select(Invitation.user_id).where(
+                        Invitation.swarm_id == swarm.id, Invitation.status.in_(("chosen", "invited"))
+                    )
+                )
+            ).all()
+            holders = (
+                await session.scalars(
+                    select(RoleAssignment.user_id).where(
+                        RoleAssignment.swarm_id == swarm.id, RoleAssignment.user_id.is_not(None)
+                    )
+                )
+            ).all()
+            members = (
+                await session.scalars(select(Participant.user_id).where(Participant.swarm_id == swarm.id))
+            ).all()
+        people = [swarm.requested_by, swarm.commander, *members, *(h for h in holders if h), *experts]
+        failed = await self._gateway.invite(swarm.channel_id, people)
         if failed:
             raise SlackCallFailed("conversations.invite", f"could not invite {', '.join(failed)}")
-        await self._record(swarm.id, requester_invited=True)
+        await mark_invitations_invited(self._sessions, swarm.id)
+        await record(self._sessions, Swarm, swarm.id, people_invited=True)
 
     async def _set(
         self, swarm: Swarm, flag: str, call: Callable[[str, str], Awaitable[None]], text: str
     ) -> None:
         assert swarm.channel_id is not None
         await call(swarm.channel_id, text)
-        await self._record(swarm.id, **{flag: True})
+        await record(self._sessions, Swarm, swarm.id, **{flag: True})
 
-    async def _brief_then_pin(self, swarm: Swarm, view: SwarmView) -> Failure | None:
-        assert swarm.channel_id is not None
-        step = "post_brief"
-        try:
-            brief_ts = swarm.brief_ts
-            if brief_ts is None:
-                brief_ts = await self._gateway.post_message(
-                    swarm.channel_id, **render("messages/swarm_brief", swarm=view)
-                )
-                await self._record(swarm.id, brief_ts=brief_ts)
-            step = "pin_brief"
-            await self._gateway.pin(swarm.channel_id, brief_ts)
-            await self._record(swarm.id, brief_pinned=True)
-        except SlackCallFailed as failure:
-            log.warning("swarm step %s failed: %s", step, failure)
-            return (step, failure)
-        return None
+    async def _broadcast_open(self, swarm: Swarm, view: SwarmView) -> None:
+        assert swarm.playbook is not None
+        await self._broadcasts.send(view, self._playbooks.get(swarm.playbook), "opened")
+        await record(self._sessions, Swarm, swarm.id, open_broadcast_sent=True)
 
     async def _give_up(self, swarm: Swarm, failures: list[Failure]) -> NoReturn:
         async with self._sessions() as session:
@@ -191,3 +244,12 @@ class SwarmBuilder:
                 )
                 await session.commit()
             return await load_swarm_view(session, swarm_id)
+
+
+async def _attempt(name: str, step: Awaitable[None]) -> Failure | None:
+    try:
+        await step
+    except SlackCallFailed as failure:
+        log.warning("swarm step %s failed: %s", name, failure)
+        return (name, failure)
+    return None

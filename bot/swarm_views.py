@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.grammar import SEVERITY_NAMES
-from storage.models import Swarm, Ticket
+from storage.models import Invitation, RoleAssignment, Swarm, Task, Ticket
 
 PREVIOUS_TICKETS_SHOWN = 5
 
@@ -33,6 +33,49 @@ class PreviousTicket:
 
 
 @dataclass(frozen=True)
+class RoleView:
+    """A playbook role and who holds it (None: open to claim)."""
+
+    key: str
+    title: str
+    fill: str
+    holder: str | None
+    message_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as its message and the checklist show it."""
+
+    id: int
+    position: int
+    title: str
+    role_key: str | None
+    role_title: str | None
+    due_at: datetime | None
+    claimed_by: str | None
+    done: bool
+    done_by: str | None
+    message_ts: str | None
+
+    @property
+    def state(self) -> str:
+        """open, claimed or done."""
+        return "done" if self.done else "claimed" if self.claimed_by else "open"
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """An expert asked to join, for which skill, why, and their answer."""
+
+    id: int
+    user_id: str
+    skill: str
+    reason: str
+    status: str
+
+
+@dataclass(frozen=True)
 class SwarmView:
     """What a message needs to know about a swarm."""
 
@@ -49,12 +92,26 @@ class SwarmView:
     channel_id: str | None
     channel_name: str | None
     is_private: bool
+    playbook: str | None = None
+    playbook_title: str | None = None
     previous_tickets: tuple[PreviousTicket, ...] = ()
+    roles: tuple[RoleView, ...] = ()
+    tasks: tuple[TaskView, ...] = ()
+    invitations: tuple[InvitationView, ...] = ()
 
     @property
     def severity_name(self) -> str:
         """critical, high, moderate or low."""
         return SEVERITY_NAMES.get(self.severity, self.severity)
+
+    @property
+    def experts(self) -> tuple[InvitationView, ...]:
+        """Experts who were asked and have not said no."""
+        return tuple(i for i in self.invitations if i.status in ("chosen", "invited", "accepted"))
+
+    def role_title(self, key: str | None) -> str | None:
+        """The title of role `key` in this swarm."""
+        return next((role.title for role in self.roles if role.key == key), None)
 
 
 async def previous_tickets(session: AsyncSession, ticket: Ticket) -> tuple[PreviousTicket, ...]:
@@ -82,11 +139,27 @@ async def previous_tickets(session: AsyncSession, ticket: Ticket) -> tuple[Previ
     return tuple(found)
 
 
-async def load_swarm_view(session: AsyncSession, swarm_id: int, *, with_history: bool = False) -> SwarmView:
+async def load_swarm_view(
+    session: AsyncSession, swarm_id: int, *, with_history: bool = False, playbook_title: str | None = None
+) -> SwarmView:
     """The view of swarm `swarm_id`; `with_history` adds the customer's previous tickets."""
     swarm = await session.get_one(Swarm, swarm_id)
     ticket = await session.get_one(Ticket, swarm.ticket_pk)  # explicit: no lazy loads under asyncio
     history = await previous_tickets(session, ticket) if with_history else ()
+    roles = (
+        await session.scalars(
+            select(RoleAssignment).where(RoleAssignment.swarm_id == swarm_id).order_by(RoleAssignment.id)
+        )
+    ).all()
+    role_titles = {role.role_key: role.title for role in roles}
+    tasks = (
+        await session.scalars(select(Task).where(Task.swarm_id == swarm_id).order_by(Task.position))
+    ).all()
+    invitations = (
+        await session.scalars(
+            select(Invitation).where(Invitation.swarm_id == swarm_id).order_by(Invitation.id)
+        )
+    ).all()
     return SwarmView(
         id=swarm.id,
         ticket_id=ticket.ticket_id,
@@ -101,5 +174,24 @@ async def load_swarm_view(session: AsyncSession, swarm_id: int, *, with_history:
         channel_id=swarm.channel_id,
         channel_name=swarm.channel_name,
         is_private=swarm.is_private,
+        playbook=swarm.playbook,
+        playbook_title=playbook_title,
         previous_tickets=history,
+        roles=tuple(RoleView(r.role_key, r.title, r.fill, r.user_id, r.message_ts) for r in roles),
+        tasks=tuple(
+            TaskView(
+                id=t.id,
+                position=t.position,
+                title=t.title,
+                role_key=t.role_key,
+                role_title=role_titles.get(t.role_key or ""),
+                due_at=t.due_at,
+                claimed_by=t.claimed_by,
+                done=t.done,
+                done_by=t.done_by,
+                message_ts=t.message_ts,
+            )
+            for t in tasks
+        ),
+        invitations=tuple(InvitationView(i.id, i.user_id, i.skill, i.reason, i.status) for i in invitations),
     )

@@ -9,19 +9,39 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import Swarm, Ticket
+from storage.models import Invitation, RoleAssignment, StatusUpdate, Swarm, Task, Ticket
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _swarm_record(swarm: Swarm) -> dict[str, Any]:
+async def _swarm_record(session: AsyncSession, swarm: Swarm) -> dict[str, Any]:
+    invitations = (
+        await session.scalars(
+            select(Invitation).where(Invitation.swarm_id == swarm.id).order_by(Invitation.id)
+        )
+    ).all()
+    roles = (
+        await session.scalars(
+            select(RoleAssignment).where(RoleAssignment.swarm_id == swarm.id).order_by(RoleAssignment.id)
+        )
+    ).all()
+    tasks = (
+        await session.scalars(select(Task).where(Task.swarm_id == swarm.id).order_by(Task.position))
+    ).all()
+    updates = (
+        await session.scalars(
+            select(StatusUpdate).where(StatusUpdate.swarm_id == swarm.id).order_by(StatusUpdate.posted_at)
+        )
+    ).all()
     return {
         "channel_id": swarm.channel_id,
         "channel_name": swarm.channel_name,
         "severity": swarm.severity,
         "category": swarm.category,
+        "playbook": swarm.playbook,
+        "private": swarm.is_private,
         "summary": swarm.summary,
         "status": swarm.status,
         "opened_at": _iso(swarm.opened_at),
@@ -30,10 +50,34 @@ def _swarm_record(swarm: Swarm) -> dict[str, Any]:
         "requested_by": swarm.requested_by,
         "commander": swarm.commander,
         "skills": list(swarm.skills),
-        "experts": [p.user_id for p in swarm.participants if p.role == "expert"],
+        "experts": [i.user_id for i in invitations if i.status in ("chosen", "invited", "accepted")],
+        "invitations": [
+            {
+                "user": i.user_id,
+                "skill": i.skill,
+                "reason": i.reason,
+                "status": i.status,
+                "invited_at": _iso(i.invited_at),
+                "answered_at": _iso(i.answered_at),
+            }
+            for i in invitations
+        ],
+        "roles": [{"key": r.role_key, "title": r.title, "holder": r.user_id} for r in roles],
         "participants": [{"user": p.user_id, "role": p.role} for p in swarm.participants],
-        "tasks": [],
-        "status_updates": [],
+        "tasks": [
+            {
+                "title": t.title,
+                "role": t.role_key,
+                "claimed_by": t.claimed_by,
+                "done": t.done,
+                "done_by": t.done_by,
+                "due_at": _iso(t.due_at),
+            }
+            for t in tasks
+        ],
+        "status_updates": [
+            {"author": u.author, "text": u.text, "posted_at": _iso(u.posted_at), **u.fields} for u in updates
+        ],
         "transcript": None,
     }
 
@@ -52,5 +96,5 @@ async def ticket_record(session: AsyncSession, ticket_id: str) -> dict[str, Any]
         "status": "open" if any(s.status != "resolved" for s in ticket.swarms) else "resolved",
         "customer": ticket.customer,
         "created_at": _iso(ticket.created_at),
-        "swarms": [_swarm_record(swarm) for swarm in ticket.swarms],
+        "swarms": [await _swarm_record(session, swarm) for swarm in ticket.swarms],
     }

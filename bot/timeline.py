@@ -24,3 +24,13 @@ def record(
     session.add(
         TimelineEntry(ticket_pk=ticket_pk, swarm_id=swarm_id, kind=kind, at=at, actor=actor, detail=detail)
     )
+
+
+async def record_for_swarm(
+    session: AsyncSession, swarm_id: int, kind: str, *, at: datetime, actor: str | None = None, **detail: Any
+) -> None:
+    """Like `record`, looking up the swarm's ticket."""
+    from storage.models import Swarm
+
+    swarm = await session.get_one(Swarm, swarm_id)
+    record(session, ticket_pk=swarm.ticket_pk, swarm_id=swarm_id, kind=kind, at=at, actor=actor, **detail)

@@ -86,11 +86,15 @@ class Swarm(Base):
     # Slack-side progress, recorded step by step.
     channel_name: Mapped[str | None] = mapped_column(String(80))
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
-    requester_invited: Mapped[bool] = mapped_column(default=False)
+    people_invited: Mapped[bool] = mapped_column(default=False)  # requester, commander, experts, role holders
     topic_set: Mapped[bool] = mapped_column(default=False)
     purpose_set: Mapped[bool] = mapped_column(default=False)
     brief_ts: Mapped[str | None] = mapped_column(String(32))
     brief_pinned: Mapped[bool] = mapped_column(default=False)
+    experts_posted: Mapped[bool] = mapped_column(default=False)
+    checklist_ts: Mapped[str | None] = mapped_column(String(32))
+    checklist_pinned: Mapped[bool] = mapped_column(default=False)
+    open_broadcast_sent: Mapped[bool] = mapped_column(default=False)
 
     ticket: Mapped[Ticket] = relationship(back_populates="swarms")
     participants: Mapped[list[Participant]] = relationship(
@@ -206,6 +210,8 @@ class Invitation(Base):
     dm_channel: Mapped[str | None] = mapped_column(String(32))
     dm_ts: Mapped[str | None] = mapped_column(String(32))
 
+    swarm: Mapped[Swarm] = relationship()
+
 
 class RoleAssignment(Base):
     """Who holds a playbook role in a swarm (nobody yet, for roles filled by claim)."""
@@ -221,6 +227,8 @@ class RoleAssignment(Base):
     user_id: Mapped[str | None] = mapped_column(String(32))
     assigned_at: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(String(32))  # the claim message, for roles filled by claim
+
+    swarm: Mapped[Swarm] = relationship()
 
 
 class Task(Base):
@@ -242,6 +250,8 @@ class Task(Base):
     done: Mapped[bool] = mapped_column(default=False)
     done_by: Mapped[str | None] = mapped_column(String(32))
     done_at: Mapped[datetime | None]
+
+    swarm: Mapped[Swarm] = relationship()
 
 
 class StatusUpdate(Base):

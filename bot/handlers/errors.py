@@ -46,14 +46,15 @@ async def explain_error(
     """Tell the person who caused `error` what went wrong, by response_url or an ephemeral message."""
     message = error_message(error)
     try:
-        if respond is not None:
+        # Bolt hands every listener a `respond`, but only payloads with a response_url can use it.
+        if respond is not None and getattr(respond, "response_url", None):
             await respond(**message)
             return
         user, channel = _who_and_where(body)
         if user and channel:
             message.pop("response_type", None)
-            await gateway.post_ephemeral(channel, user, **message)
-    except (SlackCallFailed, OSError) as failure:  # explaining must never raise in turn
+            await gateway.tell(channel, user, **message)
+    except (SlackCallFailed, OSError, ValueError) as failure:  # explaining must never raise in turn
         log.warning("could not explain an error to the user: %s", failure)
 
 

@@ -1,4 +1,4 @@
-"""`/escalate`: open or link a swarm, or answer help."""
+"""`/escalate`: open or link a swarm, answer help, and the subcommands used inside a swarm channel."""
 
 from __future__ import annotations
 
@@ -6,31 +6,50 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 
-from bot.errors import InvalidCommand
 from bot.grammar import USAGE, Help, OpenSwarm, SwarmCommand, parse
 from bot.handlers.acking import ack_first
 from bot.rendering import render
-from bot.swarms import Swarms
+from bot.services import Services
+from bot.slack.mrkdwn import escape
+from bot.subcommands import AddExperts, AddTask, AssignRole, ShowExperts, parse_swarm_command
 
 
-async def escalate_command(
-    command: dict[str, Any], respond: AsyncRespond, swarms: Swarms, categories: frozenset[str]
-) -> None:
-    """/escalate TICKET …: open or link the swarm for a ticket."""
-    request = parse(command.get("text", ""), categories=categories)
+async def escalate_command(command: dict[str, Any], respond: AsyncRespond, services: Services) -> None:
+    """/escalate …: parse, call one service, render the answer."""
+    request = parse(command.get("text", ""), categories=services.categories)
+    user, channel = command["user_id"], command.get("channel_id", "")
     match request:
         case Help():
             await respond(**render("messages/help", usage=USAGE))
         case OpenSwarm():
-            outcome = await swarms.open(
-                request, requested_by=command["user_id"], request_channel_id=command.get("channel_id")
-            )
+            outcome = await services.swarms.open(request, requested_by=user, request_channel_id=channel)
             await respond(**render("messages/swarm_opened", outcome=outcome))
-        case SwarmCommand(verb=verb):
-            raise InvalidCommand(
-                f"`/escalate {verb}` is not available in this version of swarmbot yet.",
-                hint="`/escalate help` lists what works today.",
-            )
+        case SwarmCommand():
+            await respond(**await _swarm_command(request, user=user, channel=channel, services=services))
+
+
+async def _swarm_command(
+    request: SwarmCommand, *, user: str, channel: str, services: Services
+) -> dict[str, Any]:
+    match parse_swarm_command(request):
+        case ShowExperts(skill=skill):
+            ranking = await services.directory.ranking(skill)
+            return render("messages/experts_list", skill=skill, ranking=ranking)
+        case AddTask(title=title):
+            swarm = await services.swarms.in_channel(channel)
+            task = await services.tasks.add(swarm, title, by=user)
+            return render("messages/reply", line=f"Added task {task.position}: {escape(title)}")
+        case AssignRole(role=role, user_id=holder):
+            swarm = await services.swarms.in_channel(channel)
+            assigned = await services.roles.assign(swarm, role, holder, by=user)
+            return render("messages/reply", line=f"<@{holder}> now holds *{escape(assigned.title)}*.")
+        case AddExperts(skills=skills):
+            swarm = await services.swarms.in_channel(channel)
+            added, gaps = await services.invitations.add_experts(swarm, skills)
+            people = ", ".join(f"<@{i.user_id}> (#{i.skill})" for i in added) or "nobody"
+            line = f"Pulled in {people}." + "".join(f"\n#{gap.skill}: {escape(gap.why)}." for gap in gaps)
+            return render("messages/reply", line=line)
+    raise AssertionError("parse_swarm_command returns one of the requests above")
 
 
 def register(app: AsyncApp) -> None:

@@ -14,8 +14,21 @@ from typing import Any
 from .sandbox import Sandbox
 
 _MENTION = re.compile(r"<([@#!])([^|>]*)(?:\|([^>]*))?>")
+# Reads and plumbing a person would never see happen.
 QUIET_METHODS = frozenset(
-    {"auth.test", "users.info", "users.list", "conversations.info", "conversations.members", "team.info"}
+    {
+        "auth.test",
+        "users.info",
+        "users.list",
+        "conversations.info",
+        "conversations.members",
+        "conversations.open",
+        "conversations.history",
+        "conversations.replies",
+        "team.info",
+        "usergroups.list",
+        "usergroups.users.list",
+    }
 )
 
 
@@ -49,7 +62,11 @@ class Narrator:
                 return self.name(target)
             if sigil == "#":
                 return "#" + label if label else self.channel_name(target)
-            return "@" + (label or target).removeprefix("subteam^")
+            if target.startswith("date^"):
+                return label or target
+            return (
+                label if label and label.startswith("@") else "@" + (label or target).removeprefix("subteam^")
+            )
 
         return _MENTION.sub(replace, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

@@ -49,6 +49,15 @@ def build_client(*, token: str, base_url: str, timeout: int = 30) -> AsyncWebCli
 
 
 @dataclass(frozen=True)
+class UserProfile:
+    """What the bot needs to know about a person from users.info."""
+
+    id: str
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class CreatedChannel:
     """A channel the bot made."""
 
@@ -162,6 +171,70 @@ class SlackGateway:
             arguments["blocks"] = _within_block_limit(blocks)
         await self._call("chat.postEphemeral", **arguments)
 
+    async def update_message(
+        self, channel: str, ts: str, *, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Replace a message the bot posted (chat.update)."""
+        arguments: dict[str, Any] = {"channel": channel, "ts": ts, "text": truncate(text, TEXT_LIMIT)}
+        arguments["blocks"] = _within_block_limit(blocks) if blocks else []
+        await self._call("chat.update", **arguments)
+
+    async def open_dm(self, user: str) -> str:
+        """The id of the bot's direct-message channel with `user` (conversations.open)."""
+        response = await self._call("conversations.open", users=user)
+        return str(response["channel"]["id"])
+
+    async def user_profile(self, user: str) -> UserProfile:
+        """A person's display name and timezone (users.info)."""
+        response = await self._call("users.info", user=user)
+        found = response["user"]
+        profile = found.get("profile") or {}
+        name = profile.get("real_name") or found.get("real_name") or found.get("name") or user
+        return UserProfile(id=user, name=str(name), timezone=str(found.get("tz") or "UTC"))
+
+    async def usergroups_by_handle(self) -> dict[str, str]:
+        """The workspace's user groups: handle → id (usergroups.list)."""
+        response = await self._call("usergroups.list")
+        groups: list[dict[str, Any]] = response.get("usergroups", [])
+        return {str(group["handle"]): str(group["id"]) for group in groups}
+
+    async def usergroup_members(self, usergroup: str) -> list[str]:
+        """The members of a user group (usergroups.users.list)."""
+        response = await self._call("usergroups.users.list", usergroup=usergroup)
+        users: list[str] = response.get("users", [])
+        return [str(user) for user in users]
+
+    async def is_member(self, channel: str, user: str) -> bool:
+        """Whether `user` is in `channel` (conversations.members, every page)."""
+        cursor: str | None = None
+        while True:
+            arguments: dict[str, Any] = {"channel": channel, "limit": 1000}
+            if cursor:
+                arguments["cursor"] = cursor
+            response = await self._call("conversations.members", **arguments)
+            if user in response.get("members", []):
+                return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+
+    async def tell(
+        self, channel: str, user: str, *, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Show `user` a message in `channel` only they see; by DM when they are not in the channel."""
+        try:
+            await self.post_ephemeral(channel, user, text=text, blocks=blocks)
+        except SlackCallFailed as failure:
+            # chat.postEphemeral only reaches members: someone reacting from outside still hears why.
+            if failure.error not in (
+                "user_not_in_channel",
+                "channel_not_found",
+                "is_archived",
+                "not_in_channel",
+            ):
+                raise
+            await self.post_message(await self.open_dm(user), text=text, blocks=blocks)
+
     async def pin(self, channel: str, ts: str) -> None:
         """Pin a message; pinning it twice is not an error."""
         try:
@@ -169,6 +242,91 @@ class SlackGateway:
         except SlackCallFailed as failure:
             if failure.error != "already_pinned":
                 raise
+
+    async def post_message_at_most_once(
+        self,
+        channel: str,
+        *,
+        text: str,
+        metadata: dict[str, Any],
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Post a message tagged with `metadata` without retrying 5xx answers or dropped connections.
+
+        Slack may have posted before such a failure, and a blind retry would post twice: the caller looks
+        the message up by its metadata (find_message_with_metadata) before it tries again. Rate limits
+        (429) are still retried: Slack posted nothing.
+        """
+        arguments: dict[str, Any] = {
+            "channel": channel,
+            "text": truncate(text, TEXT_LIMIT),
+            "metadata": metadata,
+        }
+        if blocks:
+            arguments["blocks"] = _within_block_limit(blocks)
+        if thread_ts:
+            arguments["thread_ts"] = thread_ts
+        client = self.client
+        single_shot = AsyncWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            ssl=client.ssl,
+            proxy=client.proxy,
+            session=client.session,
+            headers=client.headers,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
+        )
+        try:
+            response = await single_shot.chat_postMessage(**arguments)
+        except SlackApiError as error:
+            raise SlackCallFailed(
+                "chat.postMessage", str(error.response.get("error", "unknown_error"))
+            ) from error
+        except (ClientError, TimeoutError) as error:
+            raise SlackCallFailed(
+                "chat.postMessage", f"connection failed ({type(error).__name__})"
+            ) from error
+        return str(response["ts"])
+
+    async def find_message_with_metadata(
+        self,
+        channel: str,
+        *,
+        event_type: str,
+        payload: dict[str, Any],
+        oldest: str = "0",
+        thread_ts: str | None = None,
+        page_size: int = 200,
+    ) -> str | None:
+        """The ts of a message since `oldest` whose metadata has `event_type` and every item of `payload`.
+
+        Reads the channel's history (or the replies of `thread_ts`) with include_all_metadata, page by
+        page through Slack's cursors, newest first; None when no message matches.
+        """
+        method = "conversations.replies" if thread_ts else "conversations.history"
+        arguments: dict[str, Any] = {
+            "channel": channel,
+            "oldest": oldest,
+            "limit": page_size,
+            "include_all_metadata": True,
+        }
+        if thread_ts:
+            arguments["ts"] = thread_ts
+        cursor = ""
+        while True:
+            response = await self._call(method, **arguments, **({"cursor": cursor} if cursor else {}))
+            for message in response.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                carried = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == event_type and all(
+                    str(carried.get(name)) == str(value) for name, value in payload.items()
+                ):
+                    return str(message["ts"])
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return None
 
 
 def _within_block_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.experts import ExpertDirectory
 from bot.sandbox import Driver, Sandbox, SandboxConfig
-from bot.sandbox.cast import Cast, seed_demo
+from bot.sandbox.cast import DEMO_TIME, Cast, experts_file, seed_demo
 from bot.server import serving
 from storage.db import SessionFactory, create_engine, session_factory
 from tests.conftest import Backend
@@ -31,8 +34,14 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def cast(sandbox: Sandbox) -> Cast:
-    """alice, bob, carol, dave and erin, two user groups and #support."""
+    """The demo world: people, user groups, #support and #escalations-feed."""
     return seed_demo(sandbox)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Monday 15:00 UTC, as the demo: who is on shift never depends on when the tests run."""
+    return FrozenClock(datetime.fromisoformat(DEMO_TIME))
 
 
 def settings_for(sandbox: Sandbox, backend: Backend, **overrides: Any) -> Settings:
@@ -43,9 +52,10 @@ def settings_for(sandbox: Sandbox, backend: Backend, **overrides: Any) -> Settin
         slack_api_url=sandbox.api_url,
         database_url=backend.database_url,
         redis_url=backend.redis_url,
+        swarmbot_escalation_managers="usergroup:support-managers",
     )
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass
@@ -58,6 +68,7 @@ class Stack:
     url: str
     sessions: SessionFactory
     backend: Backend
+    clock: FrozenClock
 
     def person(self, name: str) -> str:
         return self.cast.people[name]
@@ -77,14 +88,26 @@ class Stack:
         )
         return self.sandbox.responses(user=user_id)[before]["payload"]
 
+    def channel_named(self, prefix: str) -> dict[str, Any]:
+        """The one channel whose name starts with `prefix`."""
+        [found] = [c for c in self.sandbox.channels() if c["name"].startswith(prefix)]
+        return found
+
+
+async def import_demo_experts(sessions: SessionFactory, cast: Cast, clock: FrozenClock) -> None:
+    """Load the demo world's expert directory."""
+    await ExpertDirectory(sessions=sessions, clock=clock, skill_groups={}).import_file(experts_file(cast))
+
 
 @pytest.fixture
-async def stack(sandbox: Sandbox, cast: Cast, backend: Backend) -> AsyncIterator[Stack]:
+async def stack(sandbox: Sandbox, cast: Cast, backend: Backend, clock: FrozenClock) -> AsyncIterator[Stack]:
     """The app served over HTTP in this test's event loop, wired to the sandbox and the backend."""
     engine = create_engine(backend.database_url)
-    async with serving(settings_for(sandbox, backend)) as url:
+    sessions = session_factory(engine)
+    await import_demo_experts(sessions, cast, clock)
+    async with serving(settings_for(sandbox, backend), clock=clock) as url:
         sandbox.request_url = url
-        yield Stack(sandbox, sandbox.driver(), cast, url, session_factory(engine), backend)
+        yield Stack(sandbox, sandbox.driver(), cast, url, sessions, backend, clock)
     await engine.dispose()
 
 

@@ -99,3 +99,39 @@ def test_tickets_show_json_has_the_contract_shape(env, tmp_path):
     assert swarm["opened_at"] == "2026-11-22T09:30:00+00:00"
     human = CliRunner().invoke(main, ["tickets", "show", "ZD-1"], env=env)
     assert "ZD-1 (open) · Acme" in human.output
+
+
+EXPERTS = """\
+experts:
+  - slack_id: U0ANA
+    name: Ana Lima
+    skills: [postgres]
+    tier: L3
+    timezone: Europe/Berlin
+    hours: "09:00-18:00"
+    max_active_swarms: 2
+"""
+
+
+def test_experts_import_prints_what_it_did_and_refuses_a_bad_file(env, tmp_path):
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"], env=env)
+    good = tmp_path / "experts.yaml"
+    good.write_text(EXPERTS)
+    first = runner.invoke(main, ["experts", "import", str(good)], env=env)
+    assert first.exit_code == 0, first.output
+    assert "added      U0ANA  Ana Lima" in first.output
+    assert "unchanged  U0ANA" in runner.invoke(main, ["experts", "import", str(good)], env=env).output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXPERTS.replace("L3", "L7").replace("Europe/Berlin", "Europe/Berln"))
+    result = runner.invoke(main, ["experts", "import", str(bad)], env=env)
+    assert result.exit_code == 1
+    assert f"{bad}:5: unknown tier 'L7'" in result.output
+    assert "did you mean 'Europe/Berlin'" in result.output
+    assert "2 problem(s): nothing imported." in result.output
+
+
+def test_experts_sync_without_groups_configured_says_what_to_set(env):
+    result = CliRunner().invoke(main, ["experts", "sync"], env={**env, "SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.exit_code == 2
+    assert "SWARMBOT_SKILL_GROUPS is empty" in result.output

@@ -6,12 +6,51 @@ from pathlib import Path
 import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.expert_directory import ExpertRecord, Skill
+from bot.expert_ranking import Candidate, rank_for_skill
 from bot.grammar import USAGE
 from bot.rendering import render
-from bot.swarm_views import PreviousTicket, SwarmView
+from bot.shifts import WorkingHours
+from bot.swarm_plan import UnknownSkill
+from bot.swarm_views import InvitationView, PreviousTicket, RoleView, SwarmView, TaskView
 from bot.swarms import OpenOutcome
 
 HOSTILE = 'He said "<!channel> & <@U999>" }]}\\ {{ 7*7 }} ' + "x" * 50
+
+
+def task(**overrides):
+    values = dict(
+        id=1,
+        position=1,
+        title="Confirm the impact",
+        role_key="commander",
+        role_title="Escalation commander",
+        due_at=datetime(2026, 11, 23, 15, 10, tzinfo=UTC),
+        claimed_by=None,
+        done=False,
+        done_by=None,
+        message_ts="1.0",
+    )
+    values.update(overrides)
+    return TaskView(**values)
+
+
+def ranking():
+    expert = ExpertRecord(
+        slack_id="U3",
+        name="Bob",
+        skills=(Skill("sre", 3),),
+        tier="L3",
+        timezone="Europe/Berlin",
+        hours=WorkingHours.parse("09:00-18:00"),
+        max_active_swarms=2,
+    )
+    return rank_for_skill(
+        "sre", [Candidate(expert)], severity="sev1", now=datetime(2026, 11, 23, 3, tzinfo=UTC)
+    )
+
+
+INVITATION = InvitationView(7, "U3", "postgres", "matched #postgres · on shift · 0 active swarms", "invited")
 
 
 def swarm(**overrides):
@@ -30,6 +69,16 @@ def swarm(**overrides):
         channel_name="esc-zd-4521",
         is_private=False,
         previous_tickets=(PreviousTicket("ZD-1", "sev2", "resolved", datetime(2026, 1, 2, tzinfo=UTC)),),
+        playbook="outage",
+        playbook_title="Customer-facing outage",
+        roles=(
+            RoleView("commander", "Escalation commander", "requester", "U1"),
+            RoleView("liaison", HOSTILE, "claim", None),
+        ),
+        tasks=(task(), task(claimed_by="U2"), task(done=True, done_by="U2", title=HOSTILE)),
+        invitations=(
+            InvitationView(1, "U3", "postgres", "matched #postgres · on shift · 0 active swarms", "invited"),
+        ),
     )
     values.update(overrides)
     return SwarmView(**values)
@@ -43,9 +92,73 @@ SAMPLES = {
     ],
     "messages/swarm_opened": [
         {"outcome": OpenOutcome(kind, swarm())} for kind in ("opened", "resumed", "linked", "in_progress")
+    ]
+    + [
+        {
+            "outcome": OpenOutcome(
+                "opened", swarm(), (UnknownSkill("postgress", ("postgres",)),), frozenset({"postgres"})
+            )
+        },
+        {"outcome": OpenOutcome("opened", swarm(commander="U9"), (UnknownSkill("x", ()),), frozenset())},
     ],
     "messages/error": [{"message": "Bad <input>", "hint": USAGE}, {"message": "No hint", "hint": None}],
     "messages/help": [{"usage": USAGE}],
+    "messages/checklist": [{"swarm": swarm()}, {"swarm": swarm(tasks=())}],
+    "messages/task": [
+        {"task": task()},
+        {"task": task(claimed_by="U2", due_at=None)},
+        {"task": task(done=True)},
+    ],
+    "messages/role_open": [
+        {"role": RoleView("liaison", "Customer liaison", "claim", None), "description": HOSTILE},
+        {"role": RoleView("liaison", "Customer liaison", "claim", "U2"), "description": ""},
+    ],
+    "messages/experts_pulled_in": [
+        {
+            "pulled": [{"user": "U3", "skill": "postgres", "reason": HOSTILE}],
+            "nobody": [
+                {"skill": "sre", "covered_by": ["U3"], "why": "", "notified": ""},
+                {
+                    "skill": "legal",
+                    "covered_by": [],
+                    "why": "nobody has #legal",
+                    "notified": "<!subteam^S1|@leads>",
+                },
+                {"skill": "x", "covered_by": [], "why": "nobody has #x", "notified": ""},
+            ],
+        }
+    ],
+    "messages/expert_invitation": [{"swarm": swarm(), "invitation": INVITATION, "timeout": "15m"}],
+    "messages/invitation_answered": [
+        {"swarm": swarm(), "invitation": InvitationView(7, "U3", "postgres", "", status)}
+        for status in ("accepted", "declined", "expired")
+    ],
+    "messages/expert_answer_note": [
+        {
+            "invitation": InvitationView(7, "U3", "pg", "", "accepted"),
+            "next": None,
+            "elapsed": "3m",
+            "gap": "",
+        },
+        {
+            "invitation": InvitationView(7, "U3", "pg", "", "declined"),
+            "next": INVITATION,
+            "elapsed": "",
+            "gap": "",
+        },
+        {
+            "invitation": InvitationView(7, "U3", "pg", "", "expired"),
+            "next": None,
+            "elapsed": "",
+            "gap": "Nobody.",
+        },
+    ],
+    "messages/stakeholder_broadcast": [
+        {"swarm": swarm(), "event": event, "detail": HOSTILE} for event in ("opened", "level", "resolved")
+    ],
+    "messages/notice": [{"line": "*Scribe* handed to <@U2>."}],
+    "messages/reply": [{"line": "Added task 3."}],
+    "messages/experts_list": [{"skill": "sre", "ranking": ranking()}],
 }
 
 
