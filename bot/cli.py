@@ -59,8 +59,13 @@ def main(context: click.Context, verbose: bool) -> None:
 @click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode instead of an HTTP endpoint.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP).")
 @click.option("--port", type=int, default=None, help="Port to listen on (HTTP); default $PORT or 3000.")
+@click.option(
+    "--with-worker/--without-worker",
+    default=None,
+    help="Also run the scheduler in this process (default: on for SQLite, off otherwise).",
+)
 @friendly_errors
-def serve(socket_mode: bool, host: str, port: int | None) -> None:
+def serve(socket_mode: bool, host: str, port: int | None, with_worker: bool | None) -> None:
     """Serve Slack's requests: POST /slack/events and GET /healthz, or Socket Mode."""
     from bot.server import run_http, run_socket_mode
     from bot.services import Services
@@ -76,11 +81,13 @@ def serve(socket_mode: bool, host: str, port: int | None) -> None:
             await services.aclose()
 
     run(preflight())
+    # SQLite means one process: it must run the scheduler itself, or reminders never fire.
+    worker = settings.database_url.startswith("sqlite") if with_worker is None else with_worker
     if socket_mode:
         settings.app_token()
-        run(run_socket_mode(settings))
+        run(run_socket_mode(settings, with_worker=worker))
     else:
-        run_http(settings, host=host, port=port)
+        run_http(settings, host=host, port=port, with_worker=worker)
 
 
 @main.group()
@@ -231,9 +238,11 @@ def demo(context: click.Context) -> None:
 def _attach_subcommands() -> None:
     from bot.playbooks.cli import playbooks_group
     from bot.sandbox.cli import sandbox_command
+    from bot.scheduler.cli import worker_command
 
     main.add_command(playbooks_group, name="playbooks")
     main.add_command(sandbox_command, name="sandbox")
+    main.add_command(worker_command, name="worker")
 
 
 _attach_subcommands()

@@ -7,7 +7,10 @@ SwarmbotError
 │   ├── PermissionDenied      the person lacks the role the action needs
 │   └── SwarmIncomplete       Slack failed part-way through opening; a retry finishes the job
 ├── ConfigurationError        the operator must fix the environment, a playbook or a file
-└── SlackCallFailed           a Web API call failed after the gateway's retries
+├── SlackCallFailed           a Web API call failed after the gateway's retries
+└── SchedulerError            (bot.scheduler.errors) a job could not run as planned
+    ├── LeaseLost             another worker took the job over: this one must stop touching it
+    └── PermanentJobError     a handler's way to fail a job without retrying
 """
 
 from __future__ import annotations

@@ -19,12 +19,28 @@ from starlette.routing import Route
 from bot.app import build_app
 from bot.clock import Clock
 from bot.config import Settings
+from bot.scheduler.cli import run_worker
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def build_asgi(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+@asynccontextmanager
+async def scheduler_alongside(services: Services, *, enabled: bool) -> AsyncIterator[None]:
+    """Run the scheduler in this process while the block runs (`serve --with-worker`)."""
+    if not enabled:
+        yield
+        return
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(services, stop=stop, grace=5), name="scheduler")
+    try:
+        yield
+    finally:
+        stop.set()
+        await worker
+
+
+def build_asgi(settings: Settings, *, clock: Clock | None = None, with_worker: bool = False) -> Starlette:
     """The ASGI app: `POST /slack/events` (events, commands, interactivity) and `GET /healthz`."""
 
     @asynccontextmanager
@@ -34,7 +50,8 @@ def build_asgi(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             await services.check_ready()
             app.state.services = services
             app.state.slack = AsyncSlackRequestHandler(build_app(services))
-            yield
+            async with scheduler_alongside(services, enabled=with_worker):
+                yield
         finally:
             await services.aclose()
 
@@ -58,11 +75,17 @@ def build_asgi(settings: Settings, *, clock: Clock | None = None) -> Starlette:
 
 
 def uvicorn_config(
-    settings: Settings, *, host: str, port: int, clock: Clock | None = None, log_level: str = "info"
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    clock: Clock | None = None,
+    log_level: str = "info",
+    with_worker: bool = False,
 ) -> uvicorn.Config:
     """uvicorn's configuration for swarmbot."""
     return uvicorn.Config(
-        build_asgi(settings, clock=clock),
+        build_asgi(settings, clock=clock, with_worker=with_worker),
         host=host,
         port=port,
         lifespan="on",
@@ -73,9 +96,12 @@ def uvicorn_config(
     )
 
 
-def run_http(settings: Settings, *, host: str = "0.0.0.0", port: int | None = None) -> None:
+def run_http(
+    settings: Settings, *, host: str = "0.0.0.0", port: int | None = None, with_worker: bool = False
+) -> None:
     """Serve until interrupted."""
-    uvicorn.Server(uvicorn_config(settings, host=host, port=port or settings.port)).run()
+    config = uvicorn_config(settings, host=host, port=port or settings.port, with_worker=with_worker)
+    uvicorn.Server(config).run()
 
 
 @asynccontextmanager
@@ -103,7 +129,7 @@ async def serving(
         sock.close()
 
 
-async def run_socket_mode(settings: Settings) -> None:
+async def run_socket_mode(settings: Settings, *, with_worker: bool = False) -> None:
     """Connect to Slack over Socket Mode (no public URL needed) until cancelled."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -111,6 +137,7 @@ async def run_socket_mode(settings: Settings) -> None:
     try:
         await services.check_ready()
         handler = AsyncSocketModeHandler(build_app(services), settings.app_token())
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        async with scheduler_alongside(services, enabled=with_worker):
+            await handler.start_async()  # type: ignore[no-untyped-call]
     finally:
         await services.aclose()

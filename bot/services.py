@@ -19,6 +19,7 @@ from bot.invitations import Invitations
 from bot.permissions import Permissions
 from bot.playbooks import PlaybookLibrary, load_library
 from bot.roles import Roles
+from bot.scheduler import JobQueue
 from bot.slack.gateway import SlackGateway, build_client
 from bot.swarm_builder import SwarmBuilder
 from bot.swarm_posts import SwarmPosts
@@ -46,6 +47,7 @@ class Services:
     tasks: Tasks
     roles: Roles
     broadcasts: Broadcasts
+    jobs: JobQueue
 
     @property
     def categories(self) -> frozenset[str]:
@@ -77,6 +79,7 @@ class Services:
             timeout_text=str(parse_duration(settings.swarmbot_invitation_timeout)),
         )
         broadcasts = Broadcasts(sessions=sessions, gateway=gateway, clock=clock)
+        jobs = JobQueue(sessions=sessions, clock=clock, coordinator=coordinator)
         builder = SwarmBuilder(
             sessions=sessions,
             gateway=gateway,
@@ -118,6 +121,7 @@ class Services:
             ),
             roles=Roles(sessions=sessions, gateway=gateway, clock=clock, permissions=permissions),
             broadcasts=broadcasts,
+            jobs=jobs,
         )
 
     async def check_ready(self) -> None:
