@@ -96,6 +96,20 @@ class Swarm(Base):
     checklist_pinned: Mapped[bool] = mapped_column(default=False)
     open_broadcast_sent: Mapped[bool] = mapped_column(default=False)
 
+    # While it runs: the escalation matrix level reached and reminders the commander let pass.
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    missed_reminders: Mapped[int] = mapped_column(default=0)
+
+    # Resolving: what was done, then the archive steps (transcript stored before the channel is archived).
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    follow_ups: Mapped[str | None] = mapped_column(Text)
+    resolution_ts: Mapped[str | None] = mapped_column(String(32))
+    channel_archived: Mapped[bool] = mapped_column(default=False)
+    csat_score: Mapped[int | None]
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+
     ticket: Mapped[Ticket] = relationship(back_populates="swarms")
     participants: Mapped[list[Participant]] = relationship(
         back_populates="swarm", order_by="Participant.id", cascade="all, delete-orphan"
@@ -266,3 +280,53 @@ class StatusUpdate(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # status, impact, next steps, next update at
     posted_at: Mapped[datetime]
     message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Transcript(Base):
+    """A swarm's archived conversation: where collecting got to, and what was found."""
+
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    swarm_id: Mapped[int] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="collecting")  # collecting | rendering | stored
+    history_cursor: Mapped[str | None] = mapped_column(Text)  # the next conversations.history page
+    threads_done: Mapped[list[str]] = mapped_column(default=list)  # parents whose replies are stored
+    message_count: Mapped[int] = mapped_column(default=0)
+    redactions: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime]
+    stored_at: Mapped[datetime | None]
+
+
+class TranscriptMessage(Base):
+    """One message (or thread reply) of an archived conversation, already redacted."""
+
+    __tablename__ = "transcript_messages"
+    __table_args__ = (UniqueConstraint("swarm_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    swarm_id: Mapped[int] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), index=True)
+    ts: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    user: Mapped[str | None] = mapped_column(String(32))
+    user_name: Mapped[str | None] = mapped_column(String(200))
+    is_bot: Mapped[bool] = mapped_column(default=False)
+    subtype: Mapped[str | None] = mapped_column(String(48))
+    text: Mapped[str] = mapped_column(Text, default="")
+    edited: Mapped[bool] = mapped_column(default=False)
+    files: Mapped[list[str]] = mapped_column(default=list)
+    links: Mapped[list[str]] = mapped_column(default=list)
+    redactions: Mapped[int] = mapped_column(default=0)
+
+
+class TranscriptRendering(Base):
+    """A rendering of a transcript (markdown or html), stored in parts so no part holds the whole channel."""
+
+    __tablename__ = "transcript_renderings"
+    __table_args__ = (UniqueConstraint("swarm_id", "format", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    swarm_id: Mapped[int] = mapped_column(ForeignKey("swarms.id", ondelete="CASCADE"), index=True)
+    format: Mapped[str] = mapped_column(String(16))
+    part: Mapped[int]
+    content: Mapped[str] = mapped_column(Text)
