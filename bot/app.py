@@ -6,7 +6,16 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.handlers import errors, escalate, invitations, membership, middleware, reactions, unused_events
+from bot.handlers import (
+    errors,
+    escalate,
+    invitations,
+    membership,
+    middleware,
+    reactions,
+    status_updates,
+    unused_events,
+)
 from bot.services import Services
 
 
@@ -25,5 +34,6 @@ def build_app(services: Services) -> AsyncApp:
     membership.register(app)
     reactions.register(app)
     invitations.register(app)
+    status_updates.register(app)
     unused_events.register(app)
     return app

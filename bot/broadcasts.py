@@ -19,7 +19,7 @@ from storage.models import RoleAssignment, Swarm
 
 log = logging.getLogger(__name__)
 
-Event = Literal["opened", "level", "resolved"]
+Event = Literal["opened", "update", "level", "sla", "resolved"]
 
 
 class Broadcasts:

@@ -35,6 +35,23 @@ class Settings(BaseSettings):
     swarmbot_invitation_timeout: str = "15m"
     # Experts pulled in per requested #skill (a playbook may ask for more).
     swarmbot_experts_per_skill: int = 1
+    # Redaction before a transcript is stored: card numbers always; these on request; plus custom regexes
+    # (a JSON list, e.g. ["ACME-\\d{6}"]).
+    swarmbot_redact_emails: bool = False
+    swarmbot_redact_phones: bool = False
+    swarmbot_redact_patterns: list[str] = []
+    # Ticket-system connectors that receive the archived transcript (the built-in record is always kept).
+    swarmbot_zendesk_url: str | None = None  # e.g. https://acme.zendesk.com
+    swarmbot_zendesk_email: str | None = None
+    swarmbot_zendesk_token: SecretStr | None = None
+    swarmbot_zendesk_tag: str = "swarmbot-archived"
+    swarmbot_webhook_url: str | None = None
+    swarmbot_webhook_secret: SecretStr | None = None
+    # The working calendar business-day durations (2bd) follow.
+    swarmbot_working_days: str = "mon-fri"
+    swarmbot_working_hours: str = "09:00-17:00"
+    swarmbot_timezone: str = "UTC"
+    swarmbot_holidays: str = ""  # comma-separated ISO dates
 
     @field_validator("slack_api_url")
     @classmethod

@@ -10,7 +10,7 @@ import asyncio
 import json
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FrozenClock
@@ -19,7 +19,10 @@ from bot.experts import ExpertDirectory
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.sandbox.cast import DEMO_TIME, Cast, experts_file, seed_demo
 from bot.sandbox.narration import Narrator
+from bot.scheduler import Worker
+from bot.scheduler.registry import job_handlers
 from bot.server import serving
+from bot.services import Services
 from bot.tickets import ticket_record
 from storage.db import create_engine, session_factory, upgrade
 
@@ -29,11 +32,23 @@ Echo = Callable[[str], None]
 class DemoRun:
     """The sandbox, the app and a narrator, driven step by step."""
 
-    def __init__(self, sandbox: Sandbox, cast: Cast, echo: Echo) -> None:
+    def __init__(self, sandbox: Sandbox, cast: Cast, echo: Echo, worker: Worker, clock: FrozenClock) -> None:
         self.sb = sandbox
         self.cast = cast
         self.narrator = Narrator(sandbox, echo)
         self.driver = sandbox.driver()
+        self.worker = worker
+        self.clock = clock
+
+    async def later(self, minutes: int) -> None:
+        """Move the demo clock on and let the scheduler run whatever came due."""
+        self.clock.advance(timedelta(minutes=minutes))
+        self.narrator.say(
+            f"\n⏩ {minutes} minutes later ({self.clock.now():%H:%M} UTC) the scheduler runs what is due"
+        )
+        while await self.worker.run_once():
+            pass
+        await self.settle()
 
     async def command(self, who: str, text: str, *, channel: str | None = None) -> None:
         """`who` types `/escalate text`; wait for the bot's answer, then tell everything that happened."""
@@ -117,9 +132,19 @@ async def run_demo(echo: Echo) -> int:
         echo("\n▶ swarmbot experts import experts.yaml")
         for line in plan.summary_lines():
             echo("    " + line)
+        worker_services = Services.create(
+            settings, clock=clock
+        )  # the scheduler, as `swarmbot worker` runs it
+        worker = Worker(
+            queue=worker_services.jobs,
+            handlers=job_handlers(worker_services),
+            clock=clock,
+            coordinator=worker_services.coordinator,
+            owner="demo-worker",
+        )
         async with serving(settings, clock=clock) as url:
             sb.request_url = url
-            run = DemoRun(sb, cast, echo)
+            run = DemoRun(sb, cast, echo, worker, clock)
             await run.command("alice", "ZD-4388 sev3 customer:Acme SSO login loops for some users")
             await run.command(
                 "alice",
@@ -143,10 +168,20 @@ async def run_demo(echo: Echo) -> int:
             echo("\n(bob reacts on the same task a moment later: first claim wins)")
             await run.react("bob", swarm["id"], task_two, "raising_hand")
             await run.react("carol", swarm["id"], task_two, "white_check_mark")
+            echo("\n(the clock runs faster from here: status updates, reminders and the escalation matrix)")
+            clock.advance(timedelta(minutes=10))
+            await run.command(
+                "alice",
+                "update Rolled back the 14:00 deploy; logins recovering for most users",
+                channel=swarm["id"],
+            )
+            await run.later(10)
+            await run.later(25)
             echo("\n(bob did not see the channel yet and escalates the same ticket again)")
             await run.command("bob", "zd-4521 sev1 Acme login down")
             echo("\n(a typo gets an explanation, never a stack trace)")
             await run.command("carol", "ZD-4522 sev5 invoices doubled")
+        await worker_services.aclose()
         async with sessions() as session:
             record = await ticket_record(session, "ZD-4521")
         await engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -79,6 +79,7 @@ class Invitations:
         directory: ExpertDirectory,
         fallbacks: Fallbacks,
         timeout_text: str,
+        on_invited: Callable[[int], Awaitable[None]],
     ) -> None:
         self._sessions = sessions
         self._gateway = gateway
@@ -86,6 +87,7 @@ class Invitations:
         self._directory = directory
         self._fallbacks = fallbacks
         self._timeout_text = timeout_text
+        self._on_invited = on_invited  # starts the answer timeouts of a swarm's new invitations
 
     async def send_dms(self, view: SwarmView) -> None:
         """DM every invited expert of the swarm who has not had the DM yet."""
@@ -247,6 +249,7 @@ class Invitations:
                 await record(self._sessions, Invitation, invitation.id, status="invited")
                 invitation.status = "invited"
                 await self._send_dm(view, invitation)
+            await self._on_invited(view.id)
         gaps = []
         for gap in gaps_of(selection):
             covering = tuple(user for user in gap.covered_by if user not in gone)

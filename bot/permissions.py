@@ -9,6 +9,9 @@
 | mark a task done                | whoever claimed it, the commander                              |
 | add a task, pull in experts     | anyone in the channel                                          |
 | answer an expert invitation     | the invited expert only                                        |
+| post a status update            | the commander, the scribe                                      |
+| escalate up, change severity,   | the commander, an escalation manager                           |
+| resolve                         |                                                                |
 
 Escalation managers come from SWARMBOT_ESCALATION_MANAGERS. Operator commands (`swarmbot tickets`,
 `experts import`) run on the server and are not reachable from Slack.
@@ -54,4 +57,20 @@ class Permissions:
         holder = f"<@{task.claimed_by}> (who claimed it)" if task.claimed_by else "whoever claims it"
         raise PermissionDenied(
             f"Only {holder} or the commander <@{swarm.commander}> can mark task {task.position} done."
+        )
+
+    async def post_update(self, swarm: SwarmView, user_id: str) -> None:
+        """May `user_id` post a status update? The commander or the scribe."""
+        scribe = next((role.holder for role in swarm.roles if role.key == "scribe"), None)
+        if user_id in (swarm.commander, scribe):
+            return
+        who = f"the commander <@{swarm.commander}>" + (f" or the scribe <@{scribe}>" if scribe else "")
+        raise PermissionDenied(f"Status updates come from {who}.", hint="Ask them, or take the scribe role.")
+
+    async def steer(self, swarm: SwarmView, user_id: str, action: str) -> None:
+        """May `user_id` escalate up, change severity or resolve? The commander or an escalation manager."""
+        if user_id == swarm.commander or await self.is_manager(user_id):
+            return
+        raise PermissionDenied(
+            f"Only the commander <@{swarm.commander}> or an escalation manager can {action}."
         )

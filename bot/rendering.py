@@ -43,3 +43,15 @@ def render(name: str, **view: Any) -> dict[str, Any]:
     if not isinstance(message, dict) or "text" not in message:
         raise ValueError(f"template {name} must produce an object with a `text` fallback")
     return message
+
+
+def render_view(name: str, **view: Any) -> dict[str, Any]:
+    """Render `templates/<name>.json.j2` into a Slack view (a modal or a Home tab)."""
+    source = environment().get_template(f"{name}.json.j2").render(**view)
+    try:
+        rendered = json.loads(source)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"template {name} produced invalid JSON: {error}") from error
+    if not isinstance(rendered, dict) or rendered.get("type") not in ("modal", "home"):
+        raise ValueError(f"template {name} must produce a modal or home view")
+    return rendered

@@ -16,16 +16,21 @@ from bot.errors import ConfigurationError
 from bot.experts import ExpertDirectory
 from bot.fallbacks import Fallbacks
 from bot.invitations import Invitations
+from bot.levels import EscalationLevels
 from bot.permissions import Permissions
 from bot.playbooks import PlaybookLibrary, load_library
+from bot.reminders import Reminders
 from bot.roles import Roles
 from bot.scheduler import JobQueue
+from bot.sla import SlaClock
 from bot.slack.gateway import SlackGateway, build_client
 from bot.swarm_builder import SwarmBuilder
+from bot.swarm_clocks import SwarmClocks
 from bot.swarm_posts import SwarmPosts
 from bot.swarms import Swarms
 from bot.tasks import Tasks
-from bot.working_calendar import WorkingCalendar
+from bot.updates import StatusUpdates
+from bot.working_calendar import calendar_from_settings
 from storage.db import SessionFactory, create_engine, current_revision, head_revision, session_factory
 
 
@@ -48,6 +53,11 @@ class Services:
     roles: Roles
     broadcasts: Broadcasts
     jobs: JobQueue
+    reminders: Reminders
+    levels: EscalationLevels
+    sla: SlaClock
+    clocks: SwarmClocks
+    updates: StatusUpdates
 
     @property
     def categories(self) -> frozenset[str]:
@@ -59,27 +69,70 @@ class Services:
         """Wire the services; nothing connects until first use. Invalid playbooks stop it here."""
         playbooks = load_library(settings.swarmbot_playbooks_dir)
         clock = clock or SystemClock()
+        calendar = calendar_from_settings(
+            days=settings.swarmbot_working_days,
+            hours=settings.swarmbot_working_hours,
+            timezone=settings.swarmbot_timezone,
+            holidays=settings.swarmbot_holidays,
+        )
         engine = create_engine(settings.database_url)
         sessions = session_factory(engine)
         coordinator = coordinator_for(settings.redis_url)
         gateway = SlackGateway(build_client(token=settings.bot_token(), base_url=settings.slack_api_url))
-        skill_groups = settings.skill_groups()
-        directory = ExpertDirectory(sessions=sessions, clock=clock, skill_groups=skill_groups)
-        fallbacks = Fallbacks(
-            gateway=gateway, skill_groups=skill_groups, managers=settings.escalation_managers()
-        )
+        jobs = JobQueue(sessions=sessions, clock=clock, coordinator=coordinator)
+        groups = settings.skill_groups()
+        directory = ExpertDirectory(sessions=sessions, clock=clock, skill_groups=groups)
+        fallbacks = Fallbacks(gateway=gateway, skill_groups=groups, managers=settings.escalation_managers())
         permissions = Permissions(fallbacks=fallbacks)
-        posts = SwarmPosts(sessions=sessions, gateway=gateway, fallbacks=fallbacks)
+        broadcasts = Broadcasts(sessions=sessions, gateway=gateway, clock=clock)
+        timeout = parse_duration(settings.swarmbot_invitation_timeout)
+        reminders = Reminders(
+            sessions=sessions,
+            clock=clock,
+            jobs=jobs,
+            playbooks=playbooks,
+            calendar=calendar,
+            fallbacks=fallbacks,
+        )
+        levels = EscalationLevels(
+            sessions=sessions,
+            gateway=gateway,
+            clock=clock,
+            jobs=jobs,
+            playbooks=playbooks,
+            calendar=calendar,
+            fallbacks=fallbacks,
+            broadcasts=broadcasts,
+        )
+        sla = SlaClock(
+            sessions=sessions,
+            clock=clock,
+            jobs=jobs,
+            playbooks=playbooks,
+            calendar=calendar,
+            broadcasts=broadcasts,
+        )
+        clocks = SwarmClocks(
+            sessions=sessions,
+            gateway=gateway,
+            clock=clock,
+            jobs=jobs,
+            reminders=reminders,
+            levels=levels,
+            sla=sla,
+            permissions=permissions,
+            invitation_timeout=timeout.as_timedelta(),
+        )
         invitations = Invitations(
             sessions=sessions,
             gateway=gateway,
             clock=clock,
             directory=directory,
             fallbacks=fallbacks,
-            timeout_text=str(parse_duration(settings.swarmbot_invitation_timeout)),
+            timeout_text=str(timeout),
+            on_invited=clocks.time_invitations,
         )
-        broadcasts = Broadcasts(sessions=sessions, gateway=gateway, clock=clock)
-        jobs = JobQueue(sessions=sessions, clock=clock, coordinator=coordinator)
+        posts = SwarmPosts(sessions=sessions, gateway=gateway, fallbacks=fallbacks)
         builder = SwarmBuilder(
             sessions=sessions,
             gateway=gateway,
@@ -88,6 +141,7 @@ class Services:
             posts=posts,
             invitations=invitations,
             broadcasts=broadcasts,
+            on_ready=clocks.start,
         )
         swarms = Swarms(
             sessions=sessions,
@@ -96,8 +150,26 @@ class Services:
             clock=clock,
             playbooks=playbooks,
             directory=directory,
-            calendar=WorkingCalendar(timezone="UTC"),
+            calendar=calendar,
             experts_per_skill=settings.swarmbot_experts_per_skill,
+        )
+        tasks = Tasks(
+            sessions=sessions,
+            gateway=gateway,
+            clock=clock,
+            coordinator=coordinator,
+            posts=posts,
+            permissions=permissions,
+        )
+        updates = StatusUpdates(
+            sessions=sessions,
+            gateway=gateway,
+            clock=clock,
+            permissions=permissions,
+            playbooks=playbooks,
+            broadcasts=broadcasts,
+            reminders=reminders,
+            sla=sla,
         )
         return cls(
             settings=settings,
@@ -111,17 +183,15 @@ class Services:
             permissions=permissions,
             swarms=swarms,
             invitations=invitations,
-            tasks=Tasks(
-                sessions=sessions,
-                gateway=gateway,
-                clock=clock,
-                coordinator=coordinator,
-                posts=posts,
-                permissions=permissions,
-            ),
+            tasks=tasks,
             roles=Roles(sessions=sessions, gateway=gateway, clock=clock, permissions=permissions),
             broadcasts=broadcasts,
             jobs=jobs,
+            reminders=reminders,
+            levels=levels,
+            sla=sla,
+            clocks=clocks,
+            updates=updates,
         )
 
     async def check_ready(self) -> None:

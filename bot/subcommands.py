@@ -21,6 +21,9 @@ USAGES = {
     "role": "`/escalate role ROLE @person`, e.g. `/escalate role liaison @bob`",
     "add": "`/escalate add #skill [#skill ...]`, e.g. `/escalate add #network`",
     "experts": "`/escalate experts #skill`, e.g. `/escalate experts #postgres`",
+    "update": "`/escalate update TEXT`, e.g. `/escalate update Fix deployed, watching error rates`",
+    "sev": "`/escalate sev sev1..sev4`, e.g. `/escalate sev sev1`",
+    "up": "`/escalate up` (raises the escalation matrix one level now)",
 }
 
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -57,7 +60,26 @@ class ShowExperts:
     skill: str
 
 
-SwarmRequest = AddTask | AssignRole | AddExperts | ShowExperts
+@dataclass(frozen=True)
+class PostUpdate:
+    """Post a status update (empty text: open the update form)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RaiseLevel:
+    """Raise the escalation matrix one level now."""
+
+
+@dataclass(frozen=True)
+class ChangeSeverity:
+    """Change the swarm's severity."""
+
+    severity: str
+
+
+SwarmRequest = AddTask | AssignRole | AddExperts | ShowExperts | PostUpdate | RaiseLevel | ChangeSeverity
 
 
 def parse_swarm_command(command: SwarmCommand) -> SwarmRequest:
@@ -76,6 +98,17 @@ def parse_swarm_command(command: SwarmCommand) -> SwarmRequest:
         if len(words) != 2 or not _ROLE_KEY.fullmatch(words[0].lower()) or user is None:
             raise InvalidCommand("Name the role and mention one person.", hint=USAGES["role"])
         return AssignRole(role=words[0].lower(), user_id=user.group(1))
+    if verb == "update":
+        return PostUpdate(from_slack(text).strip())
+    if verb == "up":
+        if text:
+            raise InvalidCommand("`/escalate up` takes no words after it.", hint=USAGES["up"])
+        return RaiseLevel()
+    if verb == "sev":
+        words = text.lower().replace("-", "").split()
+        if len(words) != 1:
+            raise InvalidCommand("Give one severity.", hint=USAGES["sev"])
+        return ChangeSeverity(words[0])
     if verb in ("add", "experts"):
         skills = tuple(dict.fromkeys(_skills(text, verb)))
         if verb == "experts":

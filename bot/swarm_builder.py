@@ -71,6 +71,7 @@ class SwarmBuilder:
         posts: SwarmPosts,
         invitations: Invitations,
         broadcasts: Broadcasts,
+        on_ready: Callable[[int], Awaitable[None]],
     ) -> None:
         self._sessions = sessions
         self._gateway = gateway
@@ -79,6 +80,7 @@ class SwarmBuilder:
         self._posts = posts
         self._invitations = invitations
         self._broadcasts = broadcasts
+        self._on_ready = on_ready  # starts the swarm's clocks: reminders, levels, SLA, invitation timeouts
 
     async def complete(self, swarm_id: int, gaps: list[Gap] | None = None) -> SwarmView:
         """Run the steps not yet recorded; raise SwarmIncomplete naming the ones that failed."""
@@ -109,7 +111,9 @@ class SwarmBuilder:
                 failures.append(failure)
         if failures:
             await self._give_up(swarm, failures)
-        return await self._mark_ready(swarm_id)
+        view = await self._mark_ready(swarm_id)
+        await self._on_ready(swarm_id)
+        return view
 
     async def _load(self, swarm_id: int) -> tuple[Swarm, SwarmView]:
         async with self._sessions() as session:

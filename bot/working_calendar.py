@@ -129,3 +129,35 @@ class WorkingCalendar:
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError(f"{moment.isoformat()} has no timezone: pass a timezone-aware (UTC) datetime")
         return moment.astimezone(self.zone)
+
+
+_DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def parse_weekdays(text: str) -> frozenset[int]:
+    """`mon-fri`, `sun-thu` or `mon,tue,thu` → weekday numbers (Monday is 0); ValueError otherwise."""
+    days: set[int] = set()
+    for part in (piece.strip().lower() for piece in text.split(",") if piece.strip()):
+        first, dash, last = part.partition("-")
+        if first[:3] not in _DAYS or (dash and last[:3] not in _DAYS):
+            raise ValueError(f"`{text}` is not a list of weekdays: write mon-fri or mon,tue,wed")
+        start = _DAYS[first[:3]]
+        end = _DAYS[last[:3]] if dash else start
+        day = start
+        while True:
+            days.add(day)
+            if day == end:
+                break
+            day = (day + 1) % 7
+    if not days:
+        raise ValueError("name at least one working day, like mon-fri")
+    return frozenset(days)
+
+
+def calendar_from_settings(*, days: str, hours: str, timezone: str, holidays: str) -> WorkingCalendar:
+    """The working calendar of SWARMBOT_WORKING_DAYS, _WORKING_HOURS, SWARMBOT_TIMEZONE and _HOLIDAYS."""
+    opens, closes = parse_working_hours(hours)
+    dates = [date.fromisoformat(day.strip()) for day in holidays.split(",") if day.strip()]
+    return WorkingCalendar(
+        timezone=timezone, opens=opens, closes=closes, weekdays=parse_weekdays(days), holidays=dates
+    )

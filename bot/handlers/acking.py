@@ -12,9 +12,11 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt.async_app import AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 
 from bot.handlers.errors import explain_error
+from bot.slack.gateway import SlackGateway
 
 Listener = Callable[..., Awaitable[None]]
 
@@ -24,16 +26,24 @@ def _argument(args: AsyncArgs, name: str) -> Any:
     return getattr(args, name) if hasattr(args, name) else args.context.get(name)
 
 
+async def after_ack(
+    work: Awaitable[None], *, body: dict[str, Any], respond: AsyncRespond | None, gateway: SlackGateway
+) -> None:
+    """Run work that follows an ack; explain any error to the person instead of raising it into Bolt."""
+    try:
+        await work
+    except Exception as error:  # the one place post-ack errors are explained
+        await explain_error(error, body=body, respond=respond, gateway=gateway)
+
+
 def ack_first(listener: Listener) -> Callable[[AsyncArgs], Awaitable[None]]:
     """A Bolt listener that acks at once, then runs `listener` with the arguments it names."""
     names = list(inspect.signature(listener).parameters)
 
     async def acknowledged(args: AsyncArgs) -> None:
         await args.ack()
-        try:
-            await listener(**{name: _argument(args, name) for name in names})
-        except Exception as error:  # the one place post-ack errors are explained
-            await explain_error(error, body=args.body, respond=args.respond, gateway=args.context["gateway"])
+        work = listener(**{name: _argument(args, name) for name in names})
+        await after_ack(work, body=args.body, respond=args.respond, gateway=args.context["gateway"])
 
     acknowledged.__name__ = listener.__name__
     acknowledged.__qualname__ = listener.__qualname__

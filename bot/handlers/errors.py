@@ -51,9 +51,11 @@ async def explain_error(
             await respond(**message)
             return
         user, channel = _who_and_where(body)
+        message.pop("response_type", None)
         if user and channel:
-            message.pop("response_type", None)
             await gateway.tell(channel, user, **message)
+        elif user:  # a modal submission: no channel to show it in, so a DM
+            await gateway.post_message(await gateway.open_dm(user), **message)
     except (SlackCallFailed, OSError, ValueError) as failure:  # explaining must never raise in turn
         log.warning("could not explain an error to the user: %s", failure)
 

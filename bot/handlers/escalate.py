@@ -8,10 +8,22 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 
 from bot.grammar import USAGE, Help, OpenSwarm, SwarmCommand, parse
 from bot.handlers.acking import ack_first
+from bot.handlers.status_updates import open_form
+from bot.poster import DirectPoster
 from bot.rendering import render
 from bot.services import Services
 from bot.slack.mrkdwn import escape
-from bot.subcommands import AddExperts, AddTask, AssignRole, ShowExperts, parse_swarm_command
+from bot.subcommands import (
+    AddExperts,
+    AddTask,
+    AssignRole,
+    ChangeSeverity,
+    PostUpdate,
+    RaiseLevel,
+    ShowExperts,
+    parse_swarm_command,
+)
+from bot.updates import UpdateView
 
 
 async def escalate_command(command: dict[str, Any], respond: AsyncRespond, services: Services) -> None:
@@ -25,12 +37,17 @@ async def escalate_command(command: dict[str, Any], respond: AsyncRespond, servi
             outcome = await services.swarms.open(request, requested_by=user, request_channel_id=channel)
             await respond(**render("messages/swarm_opened", outcome=outcome))
         case SwarmCommand():
-            await respond(**await _swarm_command(request, user=user, channel=channel, services=services))
+            trigger = command.get("trigger_id", "")
+            answer = await _swarm_command(
+                request, user=user, channel=channel, trigger=trigger, services=services
+            )
+            if answer:
+                await respond(**answer)
 
 
 async def _swarm_command(
-    request: SwarmCommand, *, user: str, channel: str, services: Services
-) -> dict[str, Any]:
+    request: SwarmCommand, *, user: str, channel: str, trigger: str, services: Services
+) -> dict[str, Any] | None:
     match parse_swarm_command(request):
         case ShowExperts(skill=skill):
             ranking = await services.directory.ranking(skill)
@@ -49,6 +66,25 @@ async def _swarm_command(
             people = ", ".join(f"<@{i.user_id}> (#{i.skill})" for i in added) or "nobody"
             line = f"Pulled in {people}." + "".join(f"\n#{gap.skill}: {escape(gap.why)}." for gap in gaps)
             return render("messages/reply", line=line)
+        case PostUpdate(text=""):
+            await open_form(services, await services.swarms.in_channel(channel), trigger, user)
+            return None
+        case PostUpdate(text=text):
+            swarm = await services.swarms.in_channel(channel)
+            due = await services.updates.post(swarm, UpdateView(author=user, text=text))
+            when = f" The next one is due at {due:%H:%M} UTC." if due else ""
+            return render("messages/reply", line=f"Posted.{when}")
+        case RaiseLevel():
+            swarm = await services.swarms.in_channel(channel)
+            await services.permissions.steer(swarm, user, "escalate up")
+            level = await services.levels.up(swarm.id, by=user, poster=DirectPoster(services.gateway))
+            return render(
+                "messages/reply", line=f"Raised {escape(swarm.ticket_id)} to escalation level {level}."
+            )
+        case ChangeSeverity(severity=severity):
+            swarm = await services.swarms.in_channel(channel)
+            await services.clocks.change_severity(swarm, severity, by=user)
+            return render("messages/reply", line=f"{escape(swarm.ticket_id)} is now {severity.upper()}.")
     raise AssertionError("parse_swarm_command returns one of the requests above")
 
 

@@ -18,7 +18,31 @@ POST_MESSAGE = "post_message"
 
 def job_handlers(services: Services) -> dict[str, JobHandler]:
     """Every job kind and its handler, wired to `services`."""
-    return {POST_MESSAGE: PostMessage(services.gateway)}
+    from bot import levels, reminders, sla
+    from bot.poster import JobPoster
+    from bot.swarm_clocks import INVITATION_TIMEOUT
+
+    gateway = services.gateway
+
+    async def status_reminder(job: JobView, context: JobContext) -> None:
+        await services.reminders.run(job, context, JobPoster(context, gateway))
+
+    async def escalation_level(job: JobView, context: JobContext) -> None:
+        await services.levels.run(job, context, JobPoster(context, gateway))
+
+    async def sla_alert(job: JobView, context: JobContext) -> None:
+        await services.sla.run(job, context, JobPoster(context, gateway))
+
+    async def invitation_timeout(job: JobView, context: JobContext) -> None:
+        await services.invitations.expire(int(job.payload["invitation"]))
+
+    return {
+        POST_MESSAGE: PostMessage(gateway),
+        reminders.KIND: status_reminder,
+        levels.KIND: escalation_level,
+        sla.KIND: sla_alert,
+        INVITATION_TIMEOUT: invitation_timeout,
+    }
 
 
 class PostMessage:

@@ -235,6 +235,11 @@ class SlackGateway:
                 raise
             await self.post_message(await self.open_dm(user), text=text, blocks=blocks)
 
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """Open a modal for the person whose click gave `trigger_id` (valid 3 seconds, once); its view id."""
+        response = await self._call("views.open", trigger_id=trigger_id, view=view)
+        return str(response["view"]["id"])
+
     async def pin(self, channel: str, ts: str) -> None:
         """Pin a message; pinning it twice is not an error."""
         try:
@@ -327,6 +332,41 @@ class SlackGateway:
             cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 return None
+
+    async def history_page(
+        self, channel: str, cursor: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a channel's top-level messages, newest first, and the next page's cursor or None.
+
+        conversations.history: thread parents carry `reply_count`; replies are read with replies_page.
+        """
+        arguments: dict[str, Any] = {"channel": channel, "limit": limit}
+        if cursor:
+            arguments["cursor"] = cursor
+        response = await self._call("conversations.history", **arguments)
+        return self._page(response)
+
+    async def replies_page(
+        self, channel: str, thread_ts: str, cursor: str | None, limit: int, *, oldest: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a thread (conversations.replies: the parent first, then replies oldest first).
+
+        `oldest` skips replies up to and including that ts, to resume a thread part-way.
+        """
+        arguments: dict[str, Any] = {"channel": channel, "ts": thread_ts, "limit": limit}
+        if cursor:
+            arguments["cursor"] = cursor
+        if oldest:
+            arguments["oldest"] = oldest
+        response = await self._call("conversations.replies", **arguments)
+        return self._page(response)
+
+    @staticmethod
+    def _page(response: AsyncSlackResponse) -> tuple[list[dict[str, Any]], str | None]:
+        messages: list[dict[str, Any]] = list(response.get("messages") or [])
+        cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+        # Slack ends a listing with an empty next_cursor; has_more is the older signal of the same thing.
+        return messages, (cursor if cursor and response.get("has_more", True) else None)
 
 
 def _within_block_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -22,7 +22,8 @@ def swarm_channels(stack: Stack) -> list[str]:
         ("ZD-1 sev7 down", "Unknown severity `sev7`"),
         ("ZD-1 " + "long " * 150, "keep it under 500"),
         ("ZD-1 #Not/A/Tag x", "is not a skill tag"),
-        ("update the customer", "`/escalate update` is not available in this version"),
+        ("update the customer", "This is not a swarm channel."),
+        ("list everything", "`/escalate list` is not available in this version"),
     ],
 )
 async def test_bad_command_is_explained_and_changes_nothing(stack: Stack, text: str, says: str):

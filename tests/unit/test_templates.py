@@ -5,15 +5,17 @@ from pathlib import Path
 
 import pytest
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from bot.expert_directory import ExpertRecord, Skill
 from bot.expert_ranking import Candidate, rank_for_skill
 from bot.grammar import USAGE
-from bot.rendering import render
+from bot.rendering import render, render_view
 from bot.shifts import WorkingHours
 from bot.swarm_plan import UnknownSkill
 from bot.swarm_views import InvitationView, PreviousTicket, RoleView, SwarmView, TaskView
 from bot.swarms import OpenOutcome
+from bot.updates import UpdateView
 
 HOSTILE = 'He said "<!channel> & <@U999>" }]}\\ {{ 7*7 }} ' + "x" * 50
 
@@ -154,18 +156,68 @@ SAMPLES = {
         },
     ],
     "messages/stakeholder_broadcast": [
-        {"swarm": swarm(), "event": event, "detail": HOSTILE} for event in ("opened", "level", "resolved")
+        {"swarm": swarm(), "event": event, "detail": HOSTILE}
+        for event in ("opened", "update", "level", "sla", "resolved")
     ],
     "messages/notice": [{"line": "*Scribe* handed to <@U2>."}],
     "messages/reply": [{"line": "Added task 3."}],
     "messages/experts_list": [{"skill": "sre", "ranking": ranking()}],
+    "messages/status_update": [
+        {"swarm": swarm(), "update": UpdateView(author="U1", text=HOSTILE)},
+        {
+            "swarm": swarm(),
+            "update": UpdateView(
+                author="U1",
+                text="",
+                status="Monitoring",
+                impact=HOSTILE,
+                next_steps="Watch",
+                next_update_at=datetime(2026, 11, 23, 16, tzinfo=UTC),
+            ),
+        },
+    ],
+    "messages/status_reminder": [
+        {
+            "swarm": swarm(),
+            "since": "31m",
+            "missed": missed,
+            "reminded_at": datetime(2026, 11, 23, 16, tzinfo=UTC),
+        }
+        for missed in (1, 3)
+    ],
+    "messages/level_raised": [
+        {
+            "swarm": swarm(),
+            "level": 2,
+            "of": 5,
+            "notified": "<!subteam^S1|@leads>",
+            "message": "",
+            "why": "raised",
+        },
+        {"swarm": swarm(), "level": 5, "of": 5, "notified": "", "message": "Still down", "why": "after 2bd"},
+    ],
+    "messages/sla_alert": [
+        {
+            "swarm": swarm(),
+            "which": which,
+            "stage": stage,
+            "target": "1h",
+            "at": datetime(2026, 11, 23, tzinfo=UTC),
+        }
+        for which in ("respond", "resolve")
+        for stage in ("warning", "breach")
+    ],
+}
+
+VIEWS = {
+    "modals/status_update": [{"swarm": swarm(), "next_options": [("30", "30 minutes")], "next_default": "30"}]
 }
 
 
 def test_every_template_has_samples():
     root = Path(__file__).parents[2] / "bot" / "templates"
     names = {str(path.relative_to(root)).removesuffix(".json.j2") for path in root.rglob("*.json.j2")}
-    assert names == set(SAMPLES)
+    assert names == set(SAMPLES) | set(VIEWS)
 
 
 @pytest.mark.parametrize(
@@ -188,3 +240,11 @@ def test_user_text_in_the_brief_is_escaped_and_never_pings():
     assert "<@U999>" not in flat
     assert "&lt;!channel&gt;" in flat
     assert "{{ 7*7 }}" in flat  # user text is data, never a template
+
+
+@pytest.mark.parametrize(("name", "view"), [(name, view) for name, views in VIEWS.items() for view in views])
+def test_view_templates_render_views_that_slack_sdk_accepts(name, view):
+    rendered = render_view(name, **view)
+    parsed = View(**rendered)
+    parsed.validate_json()
+    assert all(Block.parse(block) is not None for block in rendered["blocks"])
