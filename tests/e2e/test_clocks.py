@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
 from bot.scheduler import Worker
 from bot.scheduler.registry import job_handlers
 from bot.services import Services
