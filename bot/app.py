@@ -13,6 +13,7 @@ from bot.handlers import (
     membership,
     middleware,
     reactions,
+    resolution,
     status_updates,
     unused_events,
 )
@@ -35,5 +36,6 @@ def build_app(services: Services) -> AsyncApp:
     reactions.register(app)
     invitations.register(app)
     status_updates.register(app)
+    resolution.register(app)
     unused_events.register(app)
     return app

@@ -158,6 +158,51 @@ def tickets_show(ticket_id: str, as_json: bool) -> None:
             f"  #{swarm['channel_name']} {swarm['severity']} {swarm['status']}"
             f" opened {swarm['opened_at']} commander {swarm['commander']}"
         )
+        kpis = swarm["kpis"]
+        figures = {
+            "first expert": kpis["time_to_first_expert_seconds"],
+            "first update": kpis["time_to_first_update_seconds"],
+            "resolved": kpis["time_to_resolve_seconds"],
+        }
+        shown = ", ".join(
+            f"{name} after {seconds / 60:.0f}m" for name, seconds in figures.items() if seconds is not None
+        )
+        click.echo(
+            f"    {shown or 'no milestones yet'}; {kpis['participants']} people,"
+            f" level {kpis['highest_level']}, {kpis['missed_reminders']} missed reminders,"
+            f" SLA respond {kpis['sla']['respond']}, resolve {kpis['sla']['resolve']}"
+        )
+
+
+@main.command("report")
+@click.option("--since", "since", default="30d", show_default=True, help="How far back: 90m, 12h, 30d.")
+@friendly_errors
+def report_command(since: str) -> None:
+    """Medians and p90 of time to first expert, first update and resolution, per severity and category."""
+    from datetime import UTC, datetime
+
+    from bot.durations import InvalidDuration, parse_duration
+    from bot.kpis import report
+    from storage.db import create_engine, session_factory
+
+    try:
+        window = parse_duration(since)
+    except InvalidDuration as error:
+        raise ConfigurationError(f"--since: {error}") from error
+    if window.is_business_days:
+        raise ConfigurationError("--since takes minutes, hours or days (90m, 12h, 30d), not business days.")
+    settings = _settings()
+
+    async def load() -> list[str]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await report(session, since=datetime.now(UTC) - window.as_timedelta())
+        finally:
+            await engine.dispose()
+
+    for line in run(load()):
+        click.echo(line)
 
 
 @main.group()

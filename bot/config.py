@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     swarmbot_zendesk_tag: str = "swarmbot-archived"
     swarmbot_webhook_url: str | None = None
     swarmbot_webhook_secret: SecretStr | None = None
+    # How long after `/escalate resolve` the channel is archived (time for the review answers).
+    swarmbot_archive_after: str = "10m"
     # The working calendar business-day durations (2bd) follow.
     swarmbot_working_days: str = "mon-fri"
     swarmbot_working_hours: str = "09:00-17:00"

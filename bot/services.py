@@ -20,6 +20,7 @@ from bot.levels import EscalationLevels
 from bot.permissions import Permissions
 from bot.playbooks import PlaybookLibrary, load_library
 from bot.reminders import Reminders
+from bot.resolution import Resolutions
 from bot.roles import Roles
 from bot.scheduler import JobQueue
 from bot.sla import SlaClock
@@ -58,6 +59,7 @@ class Services:
     sla: SlaClock
     clocks: SwarmClocks
     updates: StatusUpdates
+    resolutions: Resolutions
 
     @property
     def categories(self) -> frozenset[str]:
@@ -192,6 +194,17 @@ class Services:
             sla=sla,
             clocks=clocks,
             updates=updates,
+            resolutions=Resolutions(
+                sessions=sessions,
+                gateway=gateway,
+                clock=clock,
+                jobs=jobs,
+                permissions=permissions,
+                playbooks=playbooks,
+                broadcasts=broadcasts,
+                clocks=clocks,
+                archive_after=parse_duration(settings.swarmbot_archive_after).as_timedelta(),
+            ),
         )
 
     async def check_ready(self) -> None:

@@ -4,6 +4,11 @@
 /escalate role ROLE @user       assign or hand off a role
 /escalate add #skill [...]      pull in more experts for skills
 /escalate experts #skill        who has the skill and who is available now
+/escalate update TEXT           post a status update (no text: the update form)
+/escalate sev sev1..sev4        change the severity
+/escalate up                    raise the escalation matrix one level now
+/escalate resolve TEXT          resolve (no text: the resolve form); the channel is archived after
+/escalate reopen TICKET         bring a resolved swarm back (from any channel)
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ USAGES = {
     "update": "`/escalate update TEXT`, e.g. `/escalate update Fix deployed, watching error rates`",
     "sev": "`/escalate sev sev1..sev4`, e.g. `/escalate sev sev1`",
     "up": "`/escalate up` (raises the escalation matrix one level now)",
+    "resolve": "`/escalate resolve TEXT`, e.g. `/escalate resolve Rolled back the deploy; logins work`",
+    "reopen": "`/escalate reopen TICKET`, e.g. `/escalate reopen ZD-4521`",
 }
 
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -79,7 +86,31 @@ class ChangeSeverity:
     severity: str
 
 
-SwarmRequest = AddTask | AssignRole | AddExperts | ShowExperts | PostUpdate | RaiseLevel | ChangeSeverity
+@dataclass(frozen=True)
+class Resolve:
+    """Resolve the swarm (empty text: open the resolve form)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """Reopen a resolved ticket's swarm."""
+
+    ticket_id: str
+
+
+SwarmRequest = (
+    AddTask
+    | AssignRole
+    | AddExperts
+    | ShowExperts
+    | PostUpdate
+    | RaiseLevel
+    | ChangeSeverity
+    | Resolve
+    | Reopen
+)
 
 
 def parse_swarm_command(command: SwarmCommand) -> SwarmRequest:
@@ -100,6 +131,13 @@ def parse_swarm_command(command: SwarmCommand) -> SwarmRequest:
         return AssignRole(role=words[0].lower(), user_id=user.group(1))
     if verb == "update":
         return PostUpdate(from_slack(text).strip())
+    if verb == "resolve":
+        return Resolve(from_slack(text).strip())
+    if verb == "reopen":
+        words = from_slack(text).split()
+        if len(words) != 1:
+            raise InvalidCommand("Name the ticket to reopen.", hint=USAGES["reopen"])
+        return Reopen(words[0].upper())
     if verb == "up":
         if text:
             raise InvalidCommand("`/escalate up` takes no words after it.", hint=USAGES["up"])

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.kpis import swarm_kpis
 from storage.models import Invitation, RoleAssignment, StatusUpdate, Swarm, Task, Ticket
 
 
@@ -78,6 +79,18 @@ async def _swarm_record(session: AsyncSession, swarm: Swarm) -> dict[str, Any]:
         "status_updates": [
             {"author": u.author, "text": u.text, "posted_at": _iso(u.posted_at), **u.fields} for u in updates
         ],
+        "resolution": {
+            "by": swarm.resolved_by,
+            "text": swarm.resolution,
+            "root_cause": swarm.root_cause,
+            "follow_ups": swarm.follow_ups,
+            "channel_archived": swarm.channel_archived,
+        }
+        if swarm.status == "resolved"
+        else None,
+        "csat": {"score": swarm.csat_score, "comment": swarm.csat_comment} if swarm.csat_score else None,
+        "escalation_level": swarm.escalation_level,
+        "kpis": (await swarm_kpis(session, swarm)).as_record(),
         "transcript": None,
     }
 

@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 
 from bot.grammar import USAGE, Help, OpenSwarm, SwarmCommand, parse
 from bot.handlers.acking import ack_first
+from bot.handlers.resolution import open_resolve_form
 from bot.handlers.status_updates import open_form
 from bot.poster import DirectPoster
 from bot.rendering import render
@@ -20,6 +21,8 @@ from bot.subcommands import (
     ChangeSeverity,
     PostUpdate,
     RaiseLevel,
+    Reopen,
+    Resolve,
     ShowExperts,
     parse_swarm_command,
 )
@@ -85,6 +88,18 @@ async def _swarm_command(
             swarm = await services.swarms.in_channel(channel)
             await services.clocks.change_severity(swarm, severity, by=user)
             return render("messages/reply", line=f"{escape(swarm.ticket_id)} is now {severity.upper()}.")
+        case Resolve(text=""):
+            await open_resolve_form(services, await services.swarms.in_channel(channel), trigger, user)
+            return None
+        case Resolve(text=text):
+            swarm = await services.swarms.in_channel(channel)
+            archive_at = await services.resolutions.resolve(swarm, by=user, resolution=text)
+            return render(
+                "messages/reply", line=f"Resolved. The channel is archived at {archive_at:%H:%M} UTC."
+            )
+        case Reopen(ticket_id=ticket_id):
+            reopened = await services.resolutions.reopen(ticket_id, by=user)
+            return render("messages/reply", line=f"Reopened <#{reopened.channel_id}>.")
     raise AssertionError("parse_swarm_command returns one of the requests above")
 
 

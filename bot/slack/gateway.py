@@ -240,6 +240,22 @@ class SlackGateway:
         response = await self._call("views.open", trigger_id=trigger_id, view=view)
         return str(response["view"]["id"])
 
+    async def archive_channel(self, channel: str) -> None:
+        """Archive a channel; one already archived is not an error."""
+        try:
+            await self._call("conversations.archive", channel=channel)
+        except SlackCallFailed as failure:
+            if failure.error != "already_archived":
+                raise
+
+    async def unarchive_channel(self, channel: str) -> None:
+        """Bring an archived channel back; one not archived is not an error."""
+        try:
+            await self._call("conversations.unarchive", channel=channel)
+        except SlackCallFailed as failure:
+            if failure.error != "not_archived":
+                raise
+
     async def pin(self, channel: str, ts: str) -> None:
         """Pin a message; pinning it twice is not an error."""
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,10 @@ from bot.config import Settings
 from bot.experts import ExpertDirectory
 from bot.sandbox import Driver, Sandbox, SandboxConfig
 from bot.sandbox.cast import DEMO_TIME, Cast, experts_file, seed_demo
+from bot.scheduler import Worker
+from bot.scheduler.registry import job_handlers
 from bot.server import serving
+from bot.services import Services
 from storage.db import SessionFactory, create_engine, session_factory
 from tests.conftest import Backend
 
@@ -124,3 +127,50 @@ def text_of(answer: dict[str, Any]) -> str:
             if isinstance(element, dict) and isinstance(element.get("text"), str):
                 parts.append(element["text"])
     return "\n".join(parts)
+
+
+class Scheduler:
+    """A worker of our own (as `swarmbot worker` would be), run by hand after moving the clock."""
+
+    def __init__(self, stack: Stack, services: Services) -> None:
+        self.stack = stack
+        self.services = services
+        self.worker = Worker(
+            queue=services.jobs,
+            handlers=job_handlers(services),
+            clock=stack.clock,
+            coordinator=services.coordinator,
+            owner="test-worker",
+        )
+
+    async def after(self, minutes: float) -> int:
+        """Move the clock on and run everything that came due; returns how many jobs ran."""
+        self.stack.clock.advance(timedelta(minutes=minutes))
+        ran = 0
+        while done := await self.worker.run_once():
+            ran += done
+        return ran
+
+
+@pytest.fixture
+async def scheduler(stack: Stack) -> AsyncIterator[Scheduler]:
+    services = Services.create(settings_for(stack.sandbox, stack.backend), clock=stack.clock)
+    yield Scheduler(stack, services)
+    await services.aclose()
+
+
+def channel_texts(stack: Stack, channel: str) -> list[str]:
+    return [text_of(m) for m in stack.sandbox.messages(channel, system=False)]
+
+
+def last(stack: Stack, channel: str, needle: str) -> str:
+    return [t for t in channel_texts(stack, channel) if needle in t][-1]
+
+
+def count(stack: Stack, channel: str, needle: str) -> int:
+    return sum(needle in t for t in channel_texts(stack, channel))
+
+
+async def opened(stack: Stack, text: str) -> str:
+    await stack.escalate(text)
+    return stack.channel_named("esc-" + text.split()[0].lower())["id"]

@@ -29,7 +29,10 @@ def test_task_role_add_and_experts_parse_into_requests():
         ("add", "", "at least one skill"),
         ("add", "postgres", "is not a skill tag"),
         ("experts", "#a #b", "Name one skill"),
-        ("resolve", "fixed", "not available in this version"),
+        ("list", "", "not available in this version"),
+        ("reopen", "", "Name the ticket"),
+        ("sev", "sev1 sev2", "Give one severity"),
+        ("up", "now", "takes no words"),
     ],
 )
 def test_bad_subcommands_are_explained_with_their_usage(verb, arguments, says):

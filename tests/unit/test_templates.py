@@ -207,10 +207,30 @@ SAMPLES = {
         for which in ("respond", "resolve")
         for stage in ("warning", "breach")
     ],
+    "messages/resolved": [
+        {
+            "swarm": swarm(),
+            "by": "U1",
+            "resolution": HOSTILE,
+            "root_cause": HOSTILE,
+            "follow_ups": "",
+            "archive_at": datetime(2026, 11, 23, 16, tzinfo=UTC),
+        }
+    ],
+    "messages/review_prompt": [{"swarm": swarm(), "questions": ["What was the root cause?", HOSTILE]}],
+    "messages/csat_survey": [
+        {"swarm": swarm(), "answered": None, "commented": False},
+        {"swarm": swarm(), "answered": 4, "commented": False},
+        {"swarm": swarm(), "answered": 5, "commented": True},
+    ],
 }
 
 VIEWS = {
-    "modals/status_update": [{"swarm": swarm(), "next_options": [("30", "30 minutes")], "next_default": "30"}]
+    "modals/status_update": [
+        {"swarm": swarm(), "next_options": [("30", "30 minutes")], "next_default": "30"}
+    ],
+    "modals/resolve": [{"swarm": swarm(summary=HOSTILE)}],
+    "modals/csat_comment": [{"swarm": swarm()}],
 }
 
 
