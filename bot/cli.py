@@ -174,6 +174,26 @@ def tickets_show(ticket_id: str, as_json: bool) -> None:
         )
 
 
+@main.command()
+@friendly_errors
+def doctor() -> None:
+    """Find swarms a crash or a Slack outage left half-done, finish them, and say what was fixed."""
+    from bot.services import Services
+
+    settings = _settings()
+
+    async def repair() -> list[str]:
+        services = Services.create(settings)
+        try:
+            await services.check_ready()
+            return (await services.reconciler.run()).lines()
+        finally:
+            await services.aclose()
+
+    for line in run(repair()):
+        click.echo(line)
+
+
 @main.command("report")
 @click.option("--since", "since", default="30d", show_default=True, help="How far back: 90m, 12h, 30d.")
 @friendly_errors

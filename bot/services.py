@@ -19,12 +19,14 @@ from bot.invitations import Invitations
 from bot.levels import EscalationLevels
 from bot.permissions import Permissions
 from bot.playbooks import PlaybookLibrary, load_library
+from bot.reconciler import Reconciler
 from bot.reminders import Reminders
 from bot.resolution import Resolutions
 from bot.roles import Roles
 from bot.scheduler import JobQueue
 from bot.sla import SlaClock
 from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.pacing import pacer_for
 from bot.swarm_builder import SwarmBuilder
 from bot.swarm_clocks import SwarmClocks
 from bot.swarm_posts import SwarmPosts
@@ -60,6 +62,7 @@ class Services:
     clocks: SwarmClocks
     updates: StatusUpdates
     resolutions: Resolutions
+    reconciler: Reconciler
 
     @property
     def categories(self) -> frozenset[str]:
@@ -80,7 +83,14 @@ class Services:
         engine = create_engine(settings.database_url)
         sessions = session_factory(engine)
         coordinator = coordinator_for(settings.redis_url)
-        gateway = SlackGateway(build_client(token=settings.bot_token(), base_url=settings.slack_api_url))
+        token = settings.bot_token()
+        pacer = pacer_for(
+            settings.redis_url,
+            setting=getattr(settings, "swarmbot_slack_pacing", None),  # SWARMBOT_SLACK_PACING, default on
+            api_url=settings.slack_api_url,
+            token=token,
+        )
+        gateway = SlackGateway(build_client(token=token, base_url=settings.slack_api_url), pacer=pacer)
         jobs = JobQueue(sessions=sessions, clock=clock, coordinator=coordinator)
         groups = settings.skill_groups()
         directory = ExpertDirectory(sessions=sessions, clock=clock, skill_groups=groups)
@@ -205,6 +215,7 @@ class Services:
                 clocks=clocks,
                 archive_after=parse_duration(settings.swarmbot_archive_after).as_timedelta(),
             ),
+            reconciler=Reconciler(sessions=sessions, clock=clock, jobs=jobs, swarms=swarms, clocks=clocks),
         )
 
     async def check_ready(self) -> None:
@@ -237,4 +248,5 @@ class Services:
     async def aclose(self) -> None:
         """Close connections."""
         await self.coordinator.close()
+        await self.gateway.pacer.close()
         await self.engine.dispose()

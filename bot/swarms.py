@@ -111,6 +111,14 @@ class Swarms:
             return OpenOutcome("resumed", view)
         return OpenOutcome("opened", view, plan.unknown_skills, plan.known_tags)
 
+    async def finish(self, swarm_id: int) -> SwarmView:
+        """Complete whatever of a swarm's Slack side is missing, under its ticket's lock (the reconciler)."""
+        async with self._sessions() as session:
+            swarm = await session.get_one(Swarm, swarm_id)
+            ticket_id = (await session.get_one(Ticket, swarm.ticket_pk)).ticket_id
+        async with self._coordinator.lock(f"ticket:{ticket_id}", ttl=TICKET_LOCK_TTL, wait=TICKET_LOCK_WAIT):
+            return await self._builder.complete(swarm_id)
+
     async def in_channel(self, channel_id: str) -> SwarmView:
         """The swarm worked in `channel_id`; NotInSwarm when there is none."""
         async with self._sessions() as session:

@@ -47,6 +47,7 @@ async def run_worker(
 ) -> None:
     """Run a scheduler worker on `services` until `stop` is set; running jobs get `grace` s, then go back."""
     queue = JobQueue(sessions=services.sessions, clock=services.clock, coordinator=services.coordinator)
+    await services.reconciler.keep_running()  # the periodic repair pass: one live job, whatever runs this
     worker = Worker(
         queue=queue,
         handlers=job_handlers(services),

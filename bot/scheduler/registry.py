@@ -18,7 +18,7 @@ POST_MESSAGE = "post_message"
 
 def job_handlers(services: Services) -> dict[str, JobHandler]:
     """Every job kind and its handler, wired to `services`."""
-    from bot import levels, reminders, sla
+    from bot import levels, reconciler, reminders, sla
     from bot.poster import JobPoster
     from bot.swarm_clocks import INVITATION_TIMEOUT
 
@@ -36,12 +36,17 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
     async def invitation_timeout(job: JobView, context: JobContext) -> None:
         await services.invitations.expire(int(job.payload["invitation"]))
 
+    async def reconcile(job: JobView, context: JobContext) -> None:
+        await services.reconciler.run()
+        context.repeat_at(services.clock.now() + reconciler.EVERY)
+
     return {
         POST_MESSAGE: PostMessage(gateway),
         reminders.KIND: status_reminder,
         levels.KIND: escalation_level,
         sla.KIND: sla_alert,
         INVITATION_TIMEOUT: invitation_timeout,
+        reconciler.KIND: reconcile,
     }
 
 

@@ -1,0 +1,55 @@
+"""The reconciler (`swarmbot doctor` and a periodic job) finishes what a crash or an outage left half-done."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+
+from bot.sandbox import FaultConfig
+from bot.services import Services
+from storage.models import Job, Swarm
+from tests.e2e.conftest import Stack, settings_for
+
+
+async def test_a_half_built_swarm_is_finished_and_lost_clocks_restarted(stack: Stack):
+    stack.sandbox.set_faults(
+        FaultConfig(error_rate=1.0, error_kinds=("internal_error",), methods=frozenset({"pins.add"}))
+    )
+    answer = await stack.escalate("ZD-95 sev2 Exports slow")
+    assert "Slack failed" in str(answer)
+    stack.sandbox.set_faults(FaultConfig())
+    services = Services.create(settings_for(stack.sandbox, stack.backend), clock=stack.clock)
+    try:
+        nothing_yet = await services.reconciler.run()  # too fresh: someone may still be building it
+        assert nothing_yet.finished == []
+        stack.clock.advance(timedelta(minutes=3))
+        repairs = await services.reconciler.run()
+        assert [line.split()[0] for line in repairs.lines()[:-1]] == ["finished"]
+        channel = stack.channel_named("esc-zd-95")
+        assert len(stack.sandbox.pins(channel["id"])) == 2
+        async with stack.sessions() as session:
+            assert (await session.scalar(select(Swarm.status))) == "open"
+            await session.execute(delete(Job))  # as if the clocks were lost with a database restore
+            await session.commit()
+        again = await services.reconciler.run()
+        assert again.clocks_started and not again.finished
+        assert await services.jobs.pending(kind="status_reminder")
+        assert (await services.reconciler.run()).lines() == ["all swarms are whole"]
+    finally:
+        await services.aclose()
+
+
+async def test_a_resolved_swarm_without_its_archive_job_gets_one(stack: Stack):
+    await stack.escalate("ZD-96 sev2 Exports slow")
+    async with stack.sessions() as session:
+        await session.execute(update(Swarm).values(status="resolved"))
+        await session.execute(delete(Job))
+        await session.commit()
+    services = Services.create(settings_for(stack.sandbox, stack.backend), clock=stack.clock)
+    try:
+        repairs = await services.reconciler.run()
+        assert len(repairs.archives_scheduled) == 1
+        assert await services.jobs.pending(kind="archive_swarm")
+    finally:
+        await services.aclose()
