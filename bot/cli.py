@@ -48,11 +48,15 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 @click.pass_context
 def main(context: click.Context, verbose: bool) -> None:
     """swarmbot: swarm customer-support escalations in Slack."""
+    from bot.logs import configure
+
     context.obj = {"verbose": verbose}
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        settings = _settings()
+        json_lines, secrets = settings.swarmbot_log_format == "json", settings.secrets()
+    except ValueError:  # a bad setting is reported by the command that needs it, with its own message
+        json_lines, secrets = False, []
+    configure(level=logging.DEBUG if verbose else logging.INFO, json_lines=json_lines, secrets=secrets)
 
 
 @main.command()

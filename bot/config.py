@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,8 @@ class Settings(BaseSettings):
     swarmbot_zendesk_tag: str = "swarmbot-archived"
     swarmbot_webhook_url: str | None = None
     swarmbot_webhook_secret: SecretStr | None = None
+    # Logs: "text" lines for people, "json" lines for a log pipeline.
+    swarmbot_log_format: Literal["text", "json"] = "text"
     # How long after `/escalate resolve` the channel is archived (time for the review answers).
     swarmbot_archive_after: str = "10m"
     # The working calendar business-day durations (2bd) follow.
@@ -103,6 +106,17 @@ class Settings(BaseSettings):
                 )
             managers.append((kind, name.lstrip("@")))
         return tuple(managers)
+
+    def secrets(self) -> list[str]:
+        """Every secret value set, so the logs can mask them."""
+        held = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.swarmbot_zendesk_token,
+            self.swarmbot_webhook_secret,
+        )
+        return [secret.get_secret_value() for secret in held if secret is not None]
 
     def bot_token(self) -> str:
         """The bot token, or a ConfigurationError that says how to set it."""

@@ -90,6 +90,7 @@ def uvicorn_config(
         port=port,
         lifespan="on",
         log_level=log_level,
+        log_config=None,  # uvicorn logs through our handler: one format, request ids, secrets masked
         access_log=False,
         proxy_headers=True,
         timeout_graceful_shutdown=10,

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.logs import new_request_id
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,12 @@ Next = Callable[[], Awaitable[None]]
 
 def register(app: AsyncApp, services: Services) -> None:
     """Attach the middleware to `app`."""
+
+    @app.middleware
+    async def request_id(context: AsyncBoltContext, next: Next) -> None:
+        # Every log line this request causes, here and in its background work, carries the same id.
+        context["request_id"] = new_request_id()
+        await next()
 
     @app.middleware
     async def inject_services(context: AsyncBoltContext, next: Next) -> None:

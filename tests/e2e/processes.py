@@ -37,10 +37,12 @@ def swarmbot_process(*arguments: str, env: dict[str, str], log: Path) -> Iterato
 
 
 @contextmanager
-def serve_process(env: dict[str, str], log: Path) -> Iterator[str]:
+def serve_process(env: dict[str, str], log: Path, *, verbose: bool = False) -> Iterator[str]:
     """`swarmbot serve` on a free port; yields its events URL once /healthz answers."""
     port = free_port()
-    with swarmbot_process("serve", "--host", "127.0.0.1", "--port", str(port), env=env, log=log) as process:
+    options = ["-v"] if verbose else []
+    arguments = [*options, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with swarmbot_process(*arguments, env=env, log=log) as process:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
