@@ -57,7 +57,13 @@ def build_asgi(settings: Settings, *, clock: Clock | None = None, with_worker: b
 
     async def slack_events(request: Request) -> Response:
         handler: AsyncSlackRequestHandler = request.app.state.slack
-        return await handler.handle(request)
+        try:
+            return await handler.handle(request)
+        except Exception:
+            # Bolt parses payloads before any listener runs and assumes Slack's shapes (view.type, …): a
+            # signed but malformed body is the sender's mistake, answered 400, not a 500 that invites retries.
+            log.warning("could not process a Slack request: malformed payload", exc_info=True)
+            return JSONResponse({"ok": False, "error": "malformed_payload"}, status_code=400)
 
     async def healthz(request: Request) -> Response:
         services: Services = request.app.state.services

@@ -31,6 +31,13 @@ def error_message(error: Exception) -> dict[str, Any]:
     """The ephemeral message that explains `error` (and logs what the person should not see)."""
     if isinstance(error, UserError):
         return render("messages/error", message=error.message, hint=error.hint)
+    if isinstance(error, SlackCallFailed):  # Slack said no (after the gateway's retries): not our bug
+        log.warning("explaining a failed Slack call: %s", error)
+        return render(
+            "messages/error",
+            message=f"Slack refused part of that ({error.method}: {error.error}).",
+            hint="Try again in a moment; if it keeps failing, check swarmbot is still in the channel.",
+        )
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error (ref %s)", reference, exc_info=error)
     return render(

@@ -7,13 +7,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.handlers.acking import ack_first
+from bot.handlers.payloads import number, text_at
 from bot.services import Services
 
 
 async def invitation_answered(body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     """The invited expert pressed Accept or Decline."""
+    invitation = number(text_at(action, "value"), "the invitation on this button")
     await services.invitations.answer(
-        int(action["value"]), body["user"]["id"], accept=action["action_id"] == "invitation_accept"
+        invitation, text_at(body, "user", "id"), accept=action.get("action_id") == "invitation_accept"
     )
 
 

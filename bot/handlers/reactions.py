@@ -8,21 +8,28 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.errors import NotInSwarm
 from bot.handlers.acking import ack_first
+from bot.handlers.payloads import optional_text
 from bot.services import Services
 from bot.tasks import CLAIM, DONE, Reaction
 
 
 async def reaction_changed(event: dict[str, Any], services: Services) -> None:
     """Route a reaction on a task or an open role's message; anything else is not ours."""
-    item = event.get("item") or {}
-    if item.get("type") != "message" or event.get("reaction") not in (CLAIM, DONE):
+    channel, ts, user = (
+        optional_text(event, "item", "channel"),
+        optional_text(event, "item", "ts"),
+        optional_text(event, "user"),
+    )
+    if optional_text(event, "item", "type") != "message" or event.get("reaction") not in (CLAIM, DONE):
         return
+    if not channel or not ts or not user:
+        return  # not a reaction we could act on
     reaction = Reaction(
-        channel=item["channel"],
-        ts=item["ts"],
-        user=event["user"],
-        name=event["reaction"],
-        added=event["type"] == "reaction_added",
+        channel=channel,
+        ts=ts,
+        user=user,
+        name=str(event["reaction"]),
+        added=event.get("type") == "reaction_added",
     )
     try:
         swarm = await services.swarms.in_channel(reaction.channel)

@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.errors import SlackCallFailed, UserError
 from bot.handlers.acking import ack_first, after_ack
+from bot.handlers.payloads import number, optional_text, text_at
 from bot.rendering import render, render_view
 from bot.services import Services
 from bot.swarm_views import SwarmView, load_swarm_view
@@ -60,9 +61,15 @@ async def resolve_submitted(
 
     async def resolve() -> None:
         async with services.sessions() as session:
-            swarm = await load_swarm_view(session, int(view["private_metadata"]))
+            swarm = await load_swarm_view(
+                session, number(text_at(view, "private_metadata"), "the form's swarm")
+            )
         await services.resolutions.resolve(
-            swarm, by=body["user"]["id"], resolution=resolution, root_cause=cause, follow_ups=follow_ups
+            swarm,
+            by=text_at(body, "user", "id"),
+            resolution=resolution,
+            root_cause=cause,
+            follow_ups=follow_ups,
         )
 
     await after_ack(resolve(), body=body, respond=None, gateway=services.gateway)
@@ -70,17 +77,20 @@ async def resolve_submitted(
 
 async def rated(body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     """A CSAT button: record the score and thank them in place."""
-    swarm_id, score = (int(part) for part in action["value"].split(":"))
-    swarm = await services.resolutions.rate(swarm_id, by=body["user"]["id"], score=score)
+    swarm_part, _, score_part = text_at(action, "value").partition(":")
+    swarm_id, score = number(swarm_part, "the survey"), number(score_part, "the score")
+    swarm = await services.resolutions.rate(swarm_id, by=text_at(body, "user", "id"), score=score)
     message = render("messages/csat_survey", swarm=swarm, answered=score, commented=False)
-    await services.gateway.update_message(body["channel"]["id"], body["message"]["ts"], **message)
+    await services.gateway.update_message(
+        text_at(body, "channel", "id"), text_at(body, "message", "ts"), **message
+    )
 
 
 async def comment_clicked(body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     """Add a comment: the comment form."""
     async with services.sessions() as session:
-        swarm = await load_swarm_view(session, int(action["value"]))
-    await _open(services, body["trigger_id"], render_view("modals/csat_comment", swarm=swarm))
+        swarm = await load_swarm_view(session, number(text_at(action, "value"), "the survey"))
+    await _open(services, text_at(body, "trigger_id"), render_view("modals/csat_comment", swarm=swarm))
 
 
 async def comment_submitted(
@@ -92,7 +102,11 @@ async def comment_submitted(
         await ack(response_action="errors", errors={"comment": f"Write up to {FIELD_MAX} characters."})
         return
     await ack()
-    work = services.resolutions.comment(int(view["private_metadata"]), by=body["user"]["id"], text=comment)
+    user = optional_text(body, "user", "id")
+    metadata = optional_text(view, "private_metadata") or ""
+    if user is None or not metadata.isdigit():
+        return  # acked above; a malformed submission has nobody to tell
+    work = services.resolutions.comment(int(metadata), by=user, text=comment)
     await after_ack(work, body=body, respond=None, gateway=services.gateway)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.errors import SlackCallFailed, UserError
 from bot.handlers.acking import ack_first, after_ack
+from bot.handlers.payloads import MalformedPayload, json_object, number, optional_text, text_at
 from bot.rendering import render, render_view
 from bot.services import Services
 from bot.swarm_views import SwarmView
@@ -86,27 +86,32 @@ async def open_form(services: Services, swarm: SwarmView, trigger_id: str, user:
 
 async def reminder_snoozed(body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     """Snooze 15 min on a reminder."""
-    value = json.loads(action["value"])
-    user = body["user"]["id"]
-    until = await services.reminders.snooze(
-        int(value["swarm"]), by=user, reminded_at=datetime.fromisoformat(value["at"])
-    )
-    channel, ts = body["channel"]["id"], body["message"]["ts"]
+    value = json_object(text_at(action, "value"), "the reminder on this button")
+    user = text_at(body, "user", "id")
+    try:
+        swarm_id, reminded_at = int(value["swarm"]), datetime.fromisoformat(str(value["at"]))
+    except (KeyError, TypeError, ValueError):
+        raise MalformedPayload("the reminder on this button") from None
+    until = await services.reminders.snooze(swarm_id, by=user, reminded_at=reminded_at)
+    channel, ts = text_at(body, "channel", "id"), text_at(body, "message", "ts")
     line = f":zzz: Snoozed by <@{user}>: the next reminder comes at {until:%H:%M} UTC."
     await services.gateway.update_message(channel, ts, **render("messages/notice", line=line))
 
 
 async def reminder_update_clicked(body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     """Post update on a reminder: open the form."""
-    swarm = await services.swarms.in_channel(body["channel"]["id"])
-    await open_form(services, swarm, body["trigger_id"], body["user"]["id"])
+    swarm = await services.swarms.in_channel(text_at(body, "channel", "id"))
+    await open_form(services, swarm, text_at(body, "trigger_id"), text_at(body, "user", "id"))
 
 
 async def form_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], services: Services
 ) -> None:
     """The form was submitted: errors go back into it, and nothing is posted until it is right."""
-    user = body["user"]["id"]
+    user = optional_text(body, "user", "id")
+    if user is None:
+        await ack()  # nobody to post as or to tell: a malformed submission closes quietly
+        return
     update, errors = read_form(view, by=user, now=services.clock.now())
     if update is None:
         await ack(response_action="errors", errors=errors)
@@ -117,7 +122,9 @@ async def form_submitted(
         async with services.sessions() as session:
             from bot.swarm_views import load_swarm_view
 
-            swarm = await load_swarm_view(session, int(view["private_metadata"]))
+            swarm = await load_swarm_view(
+                session, number(text_at(view, "private_metadata"), "the form's swarm")
+            )
         await services.updates.post(swarm, update)
 
     await after_ack(post(), body=body, respond=None, gateway=services.gateway)
