@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -181,10 +182,34 @@ async def run_demo(echo: Echo) -> int:
             await run.command("bob", "zd-4521 sev1 Acme login down")
             echo("\n(a typo gets an explanation, never a stack trace)")
             await run.command("carol", "ZD-4522 sev5 invoices doubled")
+            echo("\n(the commander resolves; ten minutes later the conversation is archived to the ticket)")
+            await sb.human(cast.people["erin"]).post(
+                swarm["id"], "Customer read out their card: 4111 1111 1111 1111"
+            )
+            await run.command(
+                "alice",
+                "resolve Rolled back the 14:00 deploy and fixed the session cookie",
+                channel=swarm["id"],
+            )
+            await run.later(11)
         await worker_services.aclose()
         async with sessions() as session:
             record = await ticket_record(session, "ZD-4521")
         await engine.dispose()
-        echo("\n▶ swarmbot tickets show ZD-4521 --json")
-        echo(json.dumps(record, indent=2, ensure_ascii=False))
+        assert record is not None
+        echo("\n▶ swarmbot tickets show ZD-4521 --json   (the transcript's messages cut to the first four)")
+        echo(json.dumps(shortened(record), indent=2, ensure_ascii=False))
     return 0
+
+
+def shortened(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with each transcript's messages cut to the first few, so the demo stays readable."""
+    swarms = []
+    for swarm in record["swarms"]:
+        transcript = swarm.get("transcript")
+        if transcript:
+            messages = transcript["messages"]
+            kept = [{k: m[k] for k in ("ts", "user_name", "text", "thread_ts")} for m in messages[:4]]
+            transcript = {**transcript, "messages": [*kept, f"… {len(messages) - len(kept)} more"]}
+        swarms.append({**swarm, "transcript": transcript})
+    return {**record, "swarms": swarms}

@@ -8,6 +8,7 @@ SwarmbotError
 │   └── SwarmIncomplete       Slack failed part-way through opening; a retry finishes the job
 ├── ConfigurationError        the operator must fix the environment, a playbook or a file
 ├── SlackCallFailed           a Web API call failed after the gateway's retries
+├── ConnectorError            (bot.connectors.errors) a ticket system did not take an archive
 └── SchedulerError            (bot.scheduler.errors) a job could not run as planned
     ├── LeaseLost             another worker took the job over: this one must stop touching it
     └── PermanentJobError     a handler's way to fail a job without retrying

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.archiving import Archiver
 from bot.broadcasts import Broadcasts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.connectors import connectors_from_settings
 from bot.coordination import Coordinator, coordinator_for
 from bot.durations import parse_duration
 from bot.errors import ConfigurationError
@@ -32,6 +34,7 @@ from bot.swarm_clocks import SwarmClocks
 from bot.swarm_posts import SwarmPosts
 from bot.swarms import Swarms
 from bot.tasks import Tasks
+from bot.transcripts import Redactor, TranscriptArchive
 from bot.updates import StatusUpdates
 from bot.working_calendar import calendar_from_settings
 from storage.db import SessionFactory, create_engine, current_revision, head_revision, session_factory
@@ -63,6 +66,7 @@ class Services:
     updates: StatusUpdates
     resolutions: Resolutions
     reconciler: Reconciler
+    archiver: Archiver
 
     @property
     def categories(self) -> frozenset[str]:
@@ -216,6 +220,16 @@ class Services:
                 archive_after=parse_duration(settings.swarmbot_archive_after).as_timedelta(),
             ),
             reconciler=Reconciler(sessions=sessions, clock=clock, jobs=jobs, swarms=swarms, clocks=clocks),
+            archiver=Archiver(
+                sessions=sessions,
+                gateway=gateway,
+                clock=clock,
+                jobs=jobs,
+                transcripts=TranscriptArchive(
+                    sessions=sessions, gateway=gateway, clock=clock, redactor=Redactor.from_settings(settings)
+                ),
+                connectors=connectors_from_settings(settings),
+            ),
         )
 
     async def check_ready(self) -> None:

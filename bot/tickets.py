@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.kpis import swarm_kpis
+from bot.transcripts import transcript_record
 from storage.models import Invitation, RoleAssignment, StatusUpdate, Swarm, Task, Ticket
 
 
@@ -91,7 +92,7 @@ async def _swarm_record(session: AsyncSession, swarm: Swarm) -> dict[str, Any]:
         "csat": {"score": swarm.csat_score, "comment": swarm.csat_comment} if swarm.csat_score else None,
         "escalation_level": swarm.escalation_level,
         "kpis": (await swarm_kpis(session, swarm)).as_record(),
-        "transcript": None,
+        "transcript": await transcript_record(session, swarm.id),
     }
 
 

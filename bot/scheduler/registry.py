@@ -19,7 +19,9 @@ POST_MESSAGE = "post_message"
 def job_handlers(services: Services) -> dict[str, JobHandler]:
     """Every job kind and its handler, wired to `services`."""
     from bot import levels, reconciler, reminders, sla
+    from bot.archiving import DELIVER
     from bot.poster import JobPoster
+    from bot.resolution import ARCHIVE
     from bot.swarm_clocks import INVITATION_TIMEOUT
 
     gateway = services.gateway
@@ -36,6 +38,12 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
     async def invitation_timeout(job: JobView, context: JobContext) -> None:
         await services.invitations.expire(int(job.payload["invitation"]))
 
+    async def archive(job: JobView, context: JobContext) -> None:
+        await services.archiver.archive(job, context, JobPoster(context, gateway))
+
+    async def deliver(job: JobView, context: JobContext) -> None:
+        await services.archiver.deliver(job, context)
+
     async def reconcile(job: JobView, context: JobContext) -> None:
         await services.reconciler.run()
         context.repeat_at(services.clock.now() + reconciler.EVERY)
@@ -47,6 +55,8 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         sla.KIND: sla_alert,
         INVITATION_TIMEOUT: invitation_timeout,
         reconciler.KIND: reconcile,
+        ARCHIVE: archive,
+        DELIVER: deliver,
     }
 
 
