@@ -304,6 +304,33 @@ def demo(context: click.Context) -> None:
     sys.exit(run(run_demo(click.echo)))
 
 
+@main.command()
+@click.argument("playbook")
+@click.option("--severity", default=None, help="sev1..sev4 (default: the most severe the playbook takes).")
+@click.option(
+    "--speed",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Simulated seconds per real second: 60 plays a minute a second; 0 plays it all at once.",
+)
+@click.option("--full", is_flag=True, help="Quote every message in full, repeats included.")
+@click.pass_context
+@friendly_errors
+def rehearse(context: click.Context, playbook: str, severity: str | None, speed: float, full: bool) -> None:
+    """A game-day dry run of PLAYBOOK in the local sandbox: what the bot posts, and when."""
+    if not context.obj["verbose"]:
+        logging.disable(logging.INFO)  # the timeline is the output; logs only with -v
+    from bot.playbooks import load_library
+    from bot.rehearsal import plan_rehearsal, run_rehearsal
+
+    settings = _settings()
+    plan = plan_rehearsal(
+        load_library(settings.swarmbot_playbooks_dir), playbook, severity=severity, speed=speed, full=full
+    )
+    sys.exit(run(run_rehearsal(plan, click.echo, base=settings)))
+
+
 def _attach_subcommands() -> None:
     from bot.playbooks.cli import playbooks_group
     from bot.sandbox.cli import sandbox_command

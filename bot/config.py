@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     swarmbot_zendesk_tag: str = "swarmbot-archived"
     swarmbot_webhook_url: str | None = None
     swarmbot_webhook_secret: SecretStr | None = None
+    # Client-side pacing to Slack's per-method rate limits: "on", "off", or a number scaling the budgets.
+    swarmbot_slack_pacing: str = "on"
     # Logs: "text" lines for people, "json" lines for a log pipeline.
     swarmbot_log_format: Literal["text", "json"] = "text"
     # How long after `/escalate resolve` the channel is archived (time for the review answers).

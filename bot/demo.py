@@ -120,6 +120,7 @@ async def run_demo(echo: Echo) -> int:
         )
         settings = Settings(
             _env_file=None,
+            swarmbot_slack_pacing="off",  # a simulated clock: Slack's per-second budgets do not apply
             slack_bot_token=sb.bot_token,
             slack_signing_secret=sb.signing_secret,
             slack_api_url=sb.api_url,

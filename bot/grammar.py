@@ -49,6 +49,7 @@ class OpenSwarm:
     skills: tuple[str, ...] = ()
     customer: str | None = None
     summary: str = ""
+    private: bool = False  # the form's toggle: a private channel even when the playbook's is public
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from bot.durations import parse_duration
 from bot.errors import ConfigurationError
 from bot.experts import ExpertDirectory
 from bot.fallbacks import Fallbacks
+from bot.home import HomeReader
+from bot.home_refresher import HomeRefresher
 from bot.invitations import Invitations
 from bot.levels import EscalationLevels
 from bot.permissions import Permissions
@@ -67,6 +69,7 @@ class Services:
     resolutions: Resolutions
     reconciler: Reconciler
     archiver: Archiver
+    home: HomeRefresher
 
     @property
     def categories(self) -> frozenset[str]:
@@ -90,7 +93,7 @@ class Services:
         token = settings.bot_token()
         pacer = pacer_for(
             settings.redis_url,
-            setting=getattr(settings, "swarmbot_slack_pacing", None),  # SWARMBOT_SLACK_PACING, default on
+            setting=settings.swarmbot_slack_pacing,
             api_url=settings.slack_api_url,
             token=token,
         )
@@ -139,6 +142,18 @@ class Services:
             permissions=permissions,
             invitation_timeout=timeout.as_timedelta(),
         )
+        home = HomeRefresher(
+            reader=HomeReader(
+                sessions=sessions,
+                clock=clock,
+                playbooks=playbooks,
+                directory=directory,
+                sla=sla,
+                reminders=reminders,
+            ),
+            sessions=sessions,
+            gateway=gateway,
+        )
         invitations = Invitations(
             sessions=sessions,
             gateway=gateway,
@@ -146,7 +161,7 @@ class Services:
             directory=directory,
             fallbacks=fallbacks,
             timeout_text=str(timeout),
-            on_invited=clocks.time_invitations,
+            on_invited=home.after(clocks.time_invitations),
         )
         posts = SwarmPosts(sessions=sessions, gateway=gateway, fallbacks=fallbacks)
         builder = SwarmBuilder(
@@ -157,7 +172,7 @@ class Services:
             posts=posts,
             invitations=invitations,
             broadcasts=broadcasts,
-            on_ready=clocks.start,
+            on_ready=home.after(clocks.start),
         )
         swarms = Swarms(
             sessions=sessions,
@@ -230,6 +245,7 @@ class Services:
                 ),
                 connectors=connectors_from_settings(settings),
             ),
+            home=home,
         )
 
     async def check_ready(self) -> None:
@@ -260,7 +276,8 @@ class Services:
         return report
 
     async def aclose(self) -> None:
-        """Close connections."""
+        """Close connections (after publishing the Home tabs still waiting)."""
+        await self.home.flush()
         await self.coordinator.close()
         await self.gateway.pacer.close()
         await self.engine.dispose()

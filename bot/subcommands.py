@@ -9,6 +9,7 @@
 /escalate up                    raise the escalation matrix one level now
 /escalate resolve TEXT          resolve (no text: the resolve form); the channel is archived after
 /escalate reopen TICKET         bring a resolved swarm back (from any channel)
+/escalate list                  the open swarms you can see (from any channel)
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ USAGES = {
     "up": "`/escalate up` (raises the escalation matrix one level now)",
     "resolve": "`/escalate resolve TEXT`, e.g. `/escalate resolve Rolled back the deploy; logins work`",
     "reopen": "`/escalate reopen TICKET`, e.g. `/escalate reopen ZD-4521`",
+    "list": "`/escalate list` (the open swarms you can see: public ones and private ones you are in)",
 }
+# How `/escalate help` groups the subcommands.
+IN_A_SWARM = ("task", "role", "add", "experts", "update", "sev", "up", "resolve")
+ANYWHERE = ("list", "reopen")
 
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _ROLE_KEY = re.compile(r"[a-z][a-z0-9_-]*")
@@ -100,6 +105,11 @@ class Reopen:
     ticket_id: str
 
 
+@dataclass(frozen=True)
+class ListSwarms:
+    """List the open swarms the person can see."""
+
+
 SwarmRequest = (
     AddTask
     | AssignRole
@@ -110,6 +120,7 @@ SwarmRequest = (
     | ChangeSeverity
     | Resolve
     | Reopen
+    | ListSwarms
 )
 
 
@@ -138,6 +149,10 @@ def parse_swarm_command(command: SwarmCommand) -> SwarmRequest:
         if len(words) != 1:
             raise InvalidCommand("Name the ticket to reopen.", hint=USAGES["reopen"])
         return Reopen(words[0].upper())
+    if verb == "list":
+        if text:
+            raise InvalidCommand("`/escalate list` takes no words after it.", hint=USAGES["list"])
+        return ListSwarms()
     if verb == "up":
         if text:
             raise InvalidCommand("`/escalate up` takes no words after it.", hint=USAGES["up"])
@@ -158,6 +173,12 @@ def parse_swarm_command(command: SwarmCommand) -> SwarmRequest:
         f"`/escalate {verb}` is not available in this version of swarmbot yet.",
         hint="`/escalate help` lists what works today.",
     )
+
+
+def skill_tags(text: str) -> tuple[str, ...]:
+    """The tags in `text` (`#sre network`: the `#` is optional), each once; InvalidCommand on a bad tag."""
+    words = [word if word.startswith(("#", "<#")) else "#" + word for word in text.split()]
+    return tuple(dict.fromkeys(_skills(" ".join(words), "add"))) if words else ()
 
 
 def _skills(text: str, verb: str) -> list[str]:

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.grammar import SEVERITY_NAMES
-from storage.models import Invitation, RoleAssignment, Swarm, Task, Ticket
+from storage.models import Invitation, RoleAssignment, Swarm, Task, Ticket, TimelineEntry
 
 PREVIOUS_TICKETS_SHOWN = 5
+# The timeline entry that carries the link to the message a swarm was escalated from (bot.source_messages).
+SOURCE_MESSAGE = "source_message"
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class SwarmView:
     roles: tuple[RoleView, ...] = ()
     tasks: tuple[TaskView, ...] = ()
     invitations: tuple[InvitationView, ...] = ()
+    source_link: str | None = None  # the message escalated with the shortcut (loaded with the history)
 
     @property
     def severity_name(self) -> str:
@@ -146,6 +149,7 @@ async def load_swarm_view(
     swarm = await session.get_one(Swarm, swarm_id)
     ticket = await session.get_one(Ticket, swarm.ticket_pk)  # explicit: no lazy loads under asyncio
     history = await previous_tickets(session, ticket) if with_history else ()
+    source = await source_link(session, swarm_id) if with_history else None
     roles = (
         await session.scalars(
             select(RoleAssignment).where(RoleAssignment.swarm_id == swarm_id).order_by(RoleAssignment.id)
@@ -194,4 +198,15 @@ async def load_swarm_view(
             for t in tasks
         ),
         invitations=tuple(InvitationView(i.id, i.user_id, i.skill, i.reason, i.status) for i in invitations),
+        source_link=source,
     )
+
+
+async def source_link(session: AsyncSession, swarm_id: int) -> str | None:
+    """The link to the message the swarm was escalated from, if it was (kept on its timeline)."""
+    details = await session.scalars(
+        select(TimelineEntry.detail)
+        .where(TimelineEntry.swarm_id == swarm_id, TimelineEntry.kind == SOURCE_MESSAGE)
+        .order_by(TimelineEntry.id)
+    )
+    return next((str(d["source_link"]) for d in details if d.get("source_link")), None)

@@ -182,7 +182,7 @@ class Swarms:
             severity=request.severity,
             category=request.category,
             playbook=plan.playbook.name,
-            is_private=plan.playbook.private,
+            is_private=plan.playbook.private or request.private,
             summary=request.summary,
             skills=list(plan.skills),
             requested_by=requested_by,

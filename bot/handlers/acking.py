@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 
-from bot.handlers.errors import explain_error
+from bot.handlers.errors import explain_error, who_and_where
 from bot.slack.gateway import SlackGateway
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 Listener = Callable[..., Awaitable[None]]
 
@@ -36,6 +39,17 @@ async def after_ack(
         await explain_error(error, body=body, respond=respond, gateway=gateway)
 
 
+def refresh_homes(services: Services | None, body: dict[str, Any]) -> None:
+    """After a request changed something, the Home tabs of the person and of the swarm it touched."""
+    if services is None:
+        return
+    user, channel = who_and_where(body)
+    if user:
+        services.home.refresh([user])
+    if channel:
+        services.home.refresh_channel(channel)
+
+
 def ack_first(listener: Listener) -> Callable[[AsyncArgs], Awaitable[None]]:
     """A Bolt listener that acks at once, then runs `listener` with the arguments it names."""
     names = list(inspect.signature(listener).parameters)
@@ -44,6 +58,7 @@ def ack_first(listener: Listener) -> Callable[[AsyncArgs], Awaitable[None]]:
         await args.ack()
         work = listener(**{name: _argument(args, name) for name in names})
         await after_ack(work, body=args.body, respond=args.respond, gateway=args.context["gateway"])
+        refresh_homes(args.context.get("services"), args.body)
 
     acknowledged.__name__ = listener.__name__
     acknowledged.__qualname__ = listener.__qualname__

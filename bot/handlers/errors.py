@@ -15,7 +15,8 @@ from bot.slack.gateway import SlackGateway
 log = logging.getLogger(__name__)
 
 
-def _who_and_where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+def who_and_where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The person and the channel a Slack payload is about (either may be unknown)."""
     event = body.get("event") or {}
     user = body.get("user_id") or (body.get("user") or {}).get("id") or event.get("user")
     channel = (
@@ -57,7 +58,7 @@ async def explain_error(
         if respond is not None and getattr(respond, "response_url", None):
             await respond(**message)
             return
-        user, channel = _who_and_where(body)
+        user, channel = who_and_where(body)
         message.pop("response_type", None)
         if user and channel:
             await gateway.tell(channel, user, **message)

@@ -122,13 +122,18 @@ class Inspection:
             ]
 
     def responses(
-        self, channel: str | None = None, user: str | None = None, source: str | None = None
+        self,
+        channel: str | None = None,
+        user: str | None = None,
+        source: str | None = None,
+        *,
+        since: int = 0,
     ) -> list[dict[str, Any]]:
-        """Everything the app posted to response URLs (and immediate command answers)."""
+        """Everything the app posted to response URLs (and immediate command answers); `since` as calls."""
         with self.ws.lock:
             return [
                 copy.deepcopy(r)
-                for r in self.ws.responses
+                for r in self.ws.responses[since:]
                 if (channel is None or r["channel"] == channel)
                 and (user is None or r["user"] == user)
                 and (source is None or r["source"] == source)
@@ -171,10 +176,14 @@ class Inspection:
                 for s in self.ws.scheduled.values()
             ]
 
-    def calls(self, method: str | None = None) -> list[dict[str, Any]]:
-        """The ordered Web API call log: method, args, token kind, status, response."""
+    def calls(self, method: str | None = None, *, since: int = 0) -> list[dict[str, Any]]:
+        """The ordered Web API call log: method, args, token kind, status, response.
+
+        `since` skips the first calls (a reader that follows the log copies only what is new)."""
         with self.ws.lock:
-            return [copy.deepcopy(c) for c in self.ws.calls if method is None or c["method"] == method]
+            return [
+                copy.deepcopy(c) for c in self.ws.calls[since:] if method is None or c["method"] == method
+            ]
 
     def deliveries(self, kind: str | None = None, event_type: str | None = None) -> list[dict[str, Any]]:
         """The ordered log of requests sent to the app's request URL (every attempt)."""

@@ -62,17 +62,42 @@ def element_value(element: dict[str, Any], given: Any) -> dict[str, Any]:
     return {"type": kind, "value": given}
 
 
+# Where an element keeps the value it opens with; Slack submits that value for a field nobody touched.
+INITIAL = {
+    **dict.fromkeys(TEXT_INPUTS, "initial_value"),
+    "static_select": "initial_option",
+    "external_select": "initial_option",
+    "radio_buttons": "initial_option",
+    "users_select": "initial_user",
+    "conversations_select": "initial_conversation",
+    "channels_select": "initial_channel",
+    "datepicker": "initial_date",
+    "timepicker": "initial_time",
+    "datetimepicker": "initial_date_time",
+    "multi_static_select": "initial_options",
+    "multi_external_select": "initial_options",
+    "checkboxes": "initial_options",
+    "multi_users_select": "initial_users",
+    "multi_conversations_select": "initial_conversations",
+    "multi_channels_select": "initial_channels",
+}
+
+
 def state_values(view: View, values: dict[str, Any]) -> dict[str, Any]:
     """`view.state.values` for a submission: every input block, filled from `values`.
 
-    `values` maps block_id → {action_id: value} (or block_id → value for one-element inputs).
+    `values` maps block_id → {action_id: value} (or block_id → value for one-element inputs); a block
+    left out keeps the element's initial value (`initial_value`, `initial_option`, …), as in Slack.
     """
     result: dict[str, Any] = {}
     for block in view.body.get("blocks", []):
         element = block.get("element")
         if block.get("type") != "input" or not isinstance(element, dict):
             continue
-        given = values.get(block["block_id"])
+        if block["block_id"] in values:
+            given = values[block["block_id"]]
+        else:
+            given = element.get(INITIAL.get(element.get("type", "plain_text_input"), "initial_value"))
         if isinstance(given, dict) and element["action_id"] in given:
             given = given[element["action_id"]]
         result[block["block_id"]] = {element["action_id"]: element_value(element, given)}

@@ -28,6 +28,7 @@ QUIET_METHODS = frozenset(
         "team.info",
         "usergroups.list",
         "usergroups.users.list",
+        "views.publish",  # Home tabs are refreshed in the background; nobody sees it happen
     }
 )
 
@@ -146,8 +147,8 @@ class Narrator:
 
     def catch_up(self) -> None:
         """Print every call and response since the last catch-up, in the order they happened."""
-        calls = self.sb.calls()[self._calls_seen :]
-        responses = self.sb.responses()[self._responses_seen :]
+        calls = self.sb.calls(since=self._calls_seen)
+        responses = self.sb.responses(since=self._responses_seen)
         self._calls_seen += len(calls)
         self._responses_seen += len(responses)
         happenings: list[tuple[float, int, Callable[[], None]]] = []

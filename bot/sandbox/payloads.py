@@ -1,4 +1,5 @@
-"""Interaction payloads as Slack builds them: block_actions, view_submission and message_action."""
+"""Interaction payloads as Slack builds them: block_actions (on messages, ephemeral ones and views),
+view_submission and message_action."""
 
 from __future__ import annotations
 
@@ -40,6 +41,18 @@ def message_context(ws: Workspace, channel: Channel, message_ts: str) -> dict[st
     return message_json(ws, channel, message)
 
 
+def find_ephemeral(ws: Workspace, channel_id: str, message_ts: str, user_id: str) -> dict[str, Any] | None:
+    """The ephemeral message `user_id` sees in `channel_id` at `message_ts` (only they can click it)."""
+    return next(
+        (
+            e
+            for e in ws.ephemerals
+            if e["channel"] == channel_id and e["message_ts"] == message_ts and e["user"] == user_id
+        ),
+        None,
+    )
+
+
 def find_element(
     blocks: list[dict[str, Any]], action_id: str
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -77,20 +90,25 @@ def block_actions(
         payload.update(container={"type": "view", "view_id": view_id}, view=view_json(view))
     elif channel_id and message_ts:
         channel = ws.channels[channel_id]
-        message = message_context(ws, channel, message_ts)
-        blocks = message.get("blocks") or []
+        ephemeral = (
+            None if message_ts in channel.messages else find_ephemeral(ws, channel_id, message_ts, user_id)
+        )
         container = {
             "type": "message",
             "message_ts": message_ts,
             "channel_id": channel_id,
-            "is_ephemeral": False,
+            "is_ephemeral": ephemeral is not None,
         }
         payload.update(
-            container=container,
-            channel={"id": channel_id, "name": channel.name},
-            message=message,
-            state={"values": {}},
+            container=container, channel={"id": channel_id, "name": channel.name}, state={"values": {}}
         )
+        if ephemeral is not None:
+            # Slack keeps no copy of an ephemeral message, so the payload carries none: only its container.
+            blocks = ephemeral.get("blocks") or []
+        else:
+            message = message_context(ws, channel, message_ts)
+            blocks = message.get("blocks") or []
+            payload["message"] = message
     else:
         raise SandboxError("block_action needs view_id, or channel_id and message_ts")
     found = find_element(blocks, action_id)

@@ -1,4 +1,5 @@
-"""What a POST to a `response_url` does: an ephemeral or in-channel reply, or a change to the original."""
+"""What a POST to a `response_url` does: an ephemeral or in-channel reply, or a change to the original
+(a channel message, or the ephemeral message a button was clicked on)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from .errors import ApiError
 from .methods.chat import post
 from .methods.context import CallContext
 from .methods.posting import changed, deleted
+from .payloads import find_ephemeral
 from .shapes import message_json
 from .state import ResponseUrl
 
@@ -42,6 +44,14 @@ def apply_response(ctx: CallContext, url: ResponseUrl, payload: dict[str, Any]) 
     )
     channel = ctx.ws.channels.get(url.channel or "")
     original = channel.messages.get(url.message_ts or "") if channel else None
+    ephemeral = (
+        find_ephemeral(ctx.ws, url.channel or "", url.message_ts or "", url.user)
+        if original is None and url.message_ts
+        else None
+    )
+    if ephemeral is not None and (payload.get("delete_original") or payload.get("replace_original")):
+        _change_ephemeral(ctx, ephemeral, payload)
+        return
     if channel and original and payload.get("delete_original"):
         previous = message_json(ctx.ws, channel, original)
         ctx.ws.remove_message(channel, original)
@@ -75,3 +85,14 @@ def apply_response(ctx: CallContext, url: ResponseUrl, payload: dict[str, Any]) 
             "attachments": payload.get("attachments"),
         }
     )
+
+
+def _change_ephemeral(ctx: CallContext, ephemeral: dict[str, Any], payload: dict[str, Any]) -> None:
+    """An ephemeral message's response_url may replace or delete it (only its person ever saw it)."""
+    if payload.get("delete_original"):
+        ctx.ws.ephemerals.remove(ephemeral)
+        return
+    blocks = rules.check_blocks(payload["blocks"]) if payload.get("blocks") is not None else None
+    text = payload.get("text") or ""
+    rules.check_text(text, blocks, payload.get("attachments"))
+    ephemeral.update(text=text, blocks=blocks, attachments=payload.get("attachments"))

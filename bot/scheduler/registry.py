@@ -48,7 +48,7 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         await services.reconciler.run()
         context.repeat_at(services.clock.now() + reconciler.EVERY)
 
-    return {
+    handlers: dict[str, JobHandler] = {
         POST_MESSAGE: PostMessage(gateway),
         reminders.KIND: status_reminder,
         levels.KIND: escalation_level,
@@ -58,6 +58,18 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         ARCHIVE: archive,
         DELIVER: deliver,
     }
+    return {kind: _refreshing_homes(handler, services) for kind, handler in handlers.items()}
+
+
+def _refreshing_homes(handler: JobHandler, services: Services) -> JobHandler:
+    """A job that touched a swarm refreshes the Home tabs of its people afterwards."""
+
+    async def run(job: JobView, context: JobContext) -> None:
+        await handler(job, context)
+        if job.swarm_id is not None:
+            services.home.refresh_swarm(job.swarm_id)
+
+    return run
 
 
 class PostMessage:

@@ -26,6 +26,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.errors import SlackCallFailed
 from bot.slack.channel_names import with_suffix
 from bot.slack.mrkdwn import truncate
+from bot.slack.pacing import NoPacing, Pacer
 
 TOPIC_LIMIT = 250  # conversations.setTopic / setPurpose
 TEXT_LIMIT = 4000  # chat.postMessage `text`: Slack truncates beyond 40,000 but advises 4,000
@@ -68,12 +69,16 @@ class CreatedChannel:
 class SlackGateway:
     """Every Web API call the bot makes goes through here."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, pacer: Pacer | None = None) -> None:
         self.client = client
+        self.pacer: Pacer = pacer or NoPacing()
         self._bot_user_id: str | None = None
         self._bot_user_lock = asyncio.Lock()
 
     async def _call(self, method: str, **kwargs: Any) -> AsyncSlackResponse:
+        # Wait for the method's budget (the channel's, for chat.postMessage) rather than be answered 429.
+        channel = kwargs.get("channel")
+        await self.pacer.pace(method, channel=str(channel) if channel else None)
         # slack-sdk's named methods know whether Slack wants a form or a JSON body for each method.
         call = getattr(self.client, method.replace(".", "_"))
         try:
@@ -239,6 +244,15 @@ class SlackGateway:
         """Open a modal for the person whose click gave `trigger_id` (valid 3 seconds, once); its view id."""
         response = await self._call("views.open", trigger_id=trigger_id, view=view)
         return str(response["view"]["id"])
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Set a person's Home tab to `view` (views.publish)."""
+        await self._call("views.publish", user_id=user_id, view=view)
+
+    async def permalink(self, channel: str, message_ts: str) -> str:
+        """The permanent link to a message (chat.getPermalink)."""
+        response = await self._call("chat.getPermalink", channel=channel, message_ts=message_ts)
+        return str(response["permalink"])
 
     async def archive_channel(self, channel: str) -> None:
         """Archive a channel; one already archived is not an error."""

@@ -56,6 +56,8 @@ def settings_for(sandbox: Sandbox, backend: Backend, **overrides: Any) -> Settin
         database_url=backend.database_url,
         redis_url=backend.redis_url,
         swarmbot_escalation_managers="usergroup:support-managers",
+        # The sandbox enforces no rate limits unless a test turns them on; pacing has tests of its own.
+        swarmbot_slack_pacing="off",
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -29,7 +29,7 @@ def test_task_role_add_and_experts_parse_into_requests():
         ("add", "", "at least one skill"),
         ("add", "postgres", "is not a skill tag"),
         ("experts", "#a #b", "Name one skill"),
-        ("list", "", "not available in this version"),
+        ("list", "everything", "takes no words"),
         ("reopen", "", "Name the ticket"),
         ("sev", "sev1 sev2", "Give one severity"),
         ("up", "now", "takes no words"),

@@ -1,5 +1,6 @@
 """Every template renders with sample data into blocks slack-sdk's models accept."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -7,11 +8,16 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.escalate_form import FormStart
 from bot.expert_directory import ExpertRecord, Skill
 from bot.expert_ranking import Candidate, rank_for_skill
 from bot.grammar import USAGE
+from bot.handlers.escalate_modal import SEVERITY_OPTIONS
+from bot.home import HomeSwarm, HomeTask, HomeView, SkillShift
 from bot.rendering import render, render_view
 from bot.shifts import WorkingHours
+from bot.subcommands import ANYWHERE, IN_A_SWARM, USAGES
+from bot.swarm_list import ListedSwarm, SwarmList
 from bot.swarm_plan import UnknownSkill
 from bot.swarm_views import InvitationView, PreviousTicket, RoleView, SwarmView, TaskView
 from bot.swarms import OpenOutcome
@@ -52,6 +58,7 @@ def ranking():
     )
 
 
+NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)
 INVITATION = InvitationView(7, "U3", "postgres", "matched #postgres · on shift · 0 active swarms", "invited")
 
 
@@ -91,6 +98,7 @@ SAMPLES = {
         {"swarm": swarm()},
         {"swarm": swarm(customer=None, skills=(), summary="", previous_tickets=())},
         {"swarm": swarm(summary=HOSTILE, customer=HOSTILE, previous_tickets=())},
+        {"swarm": swarm(source_link="https://acme.slack.com/archives/C1/p1700000000000100")},
     ],
     "messages/swarm_opened": [
         {"outcome": OpenOutcome(kind, swarm())} for kind in ("opened", "resumed", "linked", "in_progress")
@@ -104,7 +112,13 @@ SAMPLES = {
         {"outcome": OpenOutcome("opened", swarm(commander="U9"), (UnknownSkill("x", ()),), frozenset())},
     ],
     "messages/error": [{"message": "Bad <input>", "hint": USAGE}, {"message": "No hint", "hint": None}],
-    "messages/help": [{"usage": USAGE}],
+    "messages/help": [
+        {
+            "usage": USAGE,
+            "in_swarm": [USAGES[verb] for verb in IN_A_SWARM],
+            "anywhere": [USAGES[verb] for verb in ANYWHERE],
+        }
+    ],
     "messages/checklist": [{"swarm": swarm()}, {"swarm": swarm(tasks=())}],
     "messages/task": [
         {"task": task()},
@@ -223,6 +237,22 @@ SAMPLES = {
         {"swarm": swarm(), "answered": 4, "commented": False},
         {"swarm": swarm(), "answered": 5, "commented": True},
     ],
+    "messages/swarm_list": [
+        {"listing": SwarmList((), 0)},
+        {
+            "listing": SwarmList(
+                (
+                    ListedSwarm("ZD-1", "sev1", HOSTILE, "C1", "U1", False, NOW, True),
+                    ListedSwarm(HOSTILE[:60], "sev3", "", "C2", "U2", True, NOW, False),
+                ),
+                3,
+            )
+        },
+    ],
+    "messages/form_fallback": [
+        {"start": FormStart()},
+        {"start": FormStart(ticket="ZD-1", summary=HOSTILE, request_channel="C1", source_channel="C1")},
+    ],
 }
 
 VIEWS = {
@@ -231,6 +261,42 @@ VIEWS = {
     ],
     "modals/resolve": [{"swarm": swarm(summary=HOSTILE)}],
     "modals/csat_comment": [{"swarm": swarm()}],
+    "modals/escalate": [
+        {"start": FormStart(), "severities": SEVERITY_OPTIONS, "categories": [], "tags": []},
+        {
+            "start": FormStart(
+                ticket="ZD-4521",
+                customer=HOSTILE[:100],
+                summary=HOSTILE,
+                severity="sev1",
+                request_channel="C1",
+                source_channel="C1",
+                source_ts="1.000100",
+            ),
+            "severities": SEVERITY_OPTIONS,
+            "categories": ["billing", "outage"],
+            "tags": ["postgres", "sre"],
+        },
+    ],
+    "home/home": [
+        {"home": HomeView("U1", NOW, (), 0, (), (), False)},
+        {
+            "home": HomeView(
+                "U1",
+                NOW,
+                (
+                    HomeSwarm(
+                        swarm(summary=HOSTILE), ("Escalation commander", HOSTILE), "first response", NOW, NOW
+                    ),
+                    HomeSwarm(swarm(channel_id=None, is_private=True), ("member",), None, None, None),
+                ),
+                4,
+                (HomeTask("ZD-1", "C1", 2, HOSTILE, NOW), HomeTask("ZD-2", None, 1, "Call them", None)),
+                (SkillShift("sre", ("U2", "U3"), ("U4",)), SkillShift("billing", (), ())),
+                True,
+            )
+        },
+    ],
 }
 
 
@@ -268,3 +334,21 @@ def test_view_templates_render_views_that_slack_sdk_accepts(name, view):
     parsed = View(**rendered)
     parsed.validate_json()
     assert all(Block.parse(block) is not None for block in rendered["blocks"])
+
+
+def test_user_text_on_the_home_tab_never_pings_and_the_form_keeps_it_as_typed():
+    home = HomeView(
+        "U1", NOW, (HomeSwarm(swarm(summary=HOSTILE), (HOSTILE,), None, None, None),), 0, (), (), True
+    )
+    flat = json.dumps(render_view("home/home", home=home), ensure_ascii=False)
+    assert "<!channel>" not in flat and "<@U999>" not in flat
+    assert "&lt;!channel&gt;" in flat
+    form = render_view(
+        "modals/escalate",
+        start=FormStart(summary=HOSTILE, customer=HOSTILE[:100]),
+        severities=SEVERITY_OPTIONS,
+        categories=[],
+        tags=[],
+    )
+    summary = next(block for block in form["blocks"] if block.get("block_id") == "summary")
+    assert summary["element"]["initial_value"] == HOSTILE  # plain text: shown literally, never parsed

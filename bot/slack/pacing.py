@@ -1,0 +1,302 @@
+"""Client-side pacing: wait for Slack's per-method budget before a call instead of being answered 429.
+
+Slack limits each app per workspace and per method by tier (docs.slack.dev/apis/web-api/rate-limits:
+Tier 1 1+ calls a minute, Tier 2 20+, Tier 3 50+, Tier 4 100+), with special cases: chat.postMessage
+allows about one message a second per channel with short bursts, auth.test and chat.getPermalink hundreds
+a minute. Each budget is a token bucket kept as GCRA (one number: when the bucket will be full again):
+`burst` calls may go at once, then one every 60/per_minute seconds. A caller *reserves* the next free slot
+and sleeps until it, so waiting callers go first come, first served and nobody polls.
+
+`MemoryPacer` serves one process; `RedisPacer` keeps the same buckets in Redis (one Lua script on Redis's
+clock), so every process using one token shares one budget. slack-sdk's RateLimitErrorRetryHandler stays
+the backstop: a 429 still waits for Retry-After and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import RedisError
+
+from bot.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Calls a minute and how many may go at once (None: a whole minute's budget), before `scale`."""
+
+    per_minute: float
+    burst: float | None = None
+    per_channel: bool = False  # a separate bucket for each channel (chat.postMessage)
+
+
+# Slack's published minimums per tier; the same table the sandbox enforces (bot/sandbox/ratelimit.py).
+TIER_BUDGETS: dict[str, Budget] = {
+    "tier1": Budget(1),
+    "tier2": Budget(20),
+    "tier3": Budget(50),
+    "tier4": Budget(100),
+}
+SPECIAL_BUDGETS: dict[str, Budget] = {
+    # "Hundreds of requests per minute" (600, as Slack's Java SDK budgets them).
+    "auth.test": Budget(600),
+    "chat.getPermalink": Budget(600),
+    # "One message per second per channel", short bursts allowed.
+    "chat.postMessage": Budget(60, burst=3, per_channel=True),
+}
+METHOD_TIERS: dict[str, str] = {
+    "apps.connections.open": "tier1",
+    "bookmarks.add": "tier2",
+    "bookmarks.list": "tier3",
+    "bookmarks.remove": "tier2",
+    "chat.delete": "tier3",
+    "chat.deleteScheduledMessage": "tier3",
+    "chat.postEphemeral": "tier4",
+    "chat.scheduleMessage": "tier3",
+    "chat.scheduledMessages.list": "tier3",
+    "chat.update": "tier3",
+    "conversations.archive": "tier2",
+    "conversations.create": "tier2",
+    "conversations.history": "tier3",
+    "conversations.info": "tier3",
+    "conversations.invite": "tier3",
+    "conversations.join": "tier3",
+    "conversations.list": "tier2",
+    "conversations.members": "tier4",
+    "conversations.open": "tier3",
+    "conversations.replies": "tier3",
+    "conversations.setPurpose": "tier2",
+    "conversations.setTopic": "tier2",
+    "conversations.unarchive": "tier2",
+    "pins.add": "tier2",
+    "pins.list": "tier2",
+    "pins.remove": "tier2",
+    "reactions.add": "tier3",
+    "reactions.get": "tier3",
+    "reactions.remove": "tier2",
+    "team.info": "tier3",
+    "usergroups.list": "tier2",
+    "usergroups.users.list": "tier2",
+    "users.info": "tier4",
+    "users.list": "tier2",
+    "users.lookupByEmail": "tier3",
+    "views.open": "tier4",
+    "views.publish": "tier4",
+    "views.push": "tier4",
+    "views.update": "tier4",
+}
+DEFAULT_TIER = "tier3"  # most Web API methods; a method missing above is paced as Tier 3
+# A call that had to wait goes this long after its token is due: Slack counts it on arrival, and arrival
+# times jitter; a 429 would cost a whole second or more (Retry-After is in whole seconds).
+DEFAULT_LAG = 0.2
+OFF = ("off", "false", "no", "0")
+PACER_CONNECTIONS = 8
+
+
+def budget_for(method: str) -> Budget:
+    """The budget `method` is paced by."""
+    return SPECIAL_BUDGETS.get(method) or TIER_BUDGETS[METHOD_TIERS.get(method, DEFAULT_TIER)]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One bucket's spacing after `scale`: one call per `interval` seconds, `tolerance` seconds of burst."""
+
+    key: str
+    interval: float
+    tolerance: float
+
+
+def slot_for(method: str, channel: str | None, *, scale: float) -> Slot:
+    """The bucket a call of `method` (in `channel`) takes its slot from."""
+    budget = budget_for(method)
+    per_minute = budget.per_minute * scale
+    capacity = max(1.0, (budget.burst if budget.burst is not None else budget.per_minute) * scale)
+    interval = 60.0 / per_minute
+    key = f"{method}:{channel or ''}" if budget.per_channel else method
+    return Slot(key=key, interval=interval, tolerance=(capacity - 1) * interval)
+
+
+def reserve(tat: float, now: float, slot: Slot, *, lag: float = 0.0) -> tuple[float, float]:
+    """GCRA: (when the call may start, the bucket's new theoretical arrival time) for a call asked at `now`.
+
+    `tat` is when the bucket will be full again; a call conforms once `tat - tolerance` has passed (`lag`
+    later, when the bucket is not full: that is when the budget's owner counts one token back), and each
+    call pushes `tat` one interval later. Only the start moves by `lag`, so lags never add up.
+    """
+    if tat <= now:
+        return now, now + slot.interval
+    return max(now, tat - slot.tolerance + lag), tat + slot.interval
+
+
+class Pacer(Protocol):
+    """Waits before each Web API call until the method's budget allows it."""
+
+    async def pace(self, method: str, *, channel: str | None = None) -> float:
+        """Wait for a slot for `method` (in `channel`); return the seconds waited."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class NoPacing:
+    """Pacing switched off: every call goes at once (429s are still retried by slack-sdk)."""
+
+    async def pace(self, method: str, *, channel: str | None = None) -> float:
+        return 0.0
+
+    async def close(self) -> None:
+        return None
+
+
+class MemoryPacer:
+    """Budgets for one process."""
+
+    def __init__(
+        self,
+        *,
+        scale: float = 1.0,
+        lag: float = DEFAULT_LAG,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if scale <= 0:
+            raise ValueError("scale must be positive")
+        self.scale = scale
+        self.lag = lag
+        self._clock = clock
+        self._sleep = sleep
+        self._tats: dict[str, float] = {}
+
+    async def pace(self, method: str, *, channel: str | None = None) -> float:
+        slot = slot_for(method, channel, scale=self.scale)
+        now = self._clock()
+        if len(self._tats) > 10_000:  # forget full buckets (one per channel ever posted to)
+            self._tats = {key: tat for key, tat in self._tats.items() if tat > now}
+        start, self._tats[slot.key] = reserve(self._tats.get(slot.key, now), now, slot, lag=self.lag)
+        wait = start - now
+        if wait > 0:
+            await self._sleep(wait)
+        return wait
+
+    async def close(self) -> None:
+        return None
+
+
+# `reserve` on Redis's clock, in microseconds (exact in a double up to 2^53), so every process agrees.
+# KEYS[1]: the bucket; ARGV: interval, tolerance and lag in µs. Returns the wait in µs.
+RESERVE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local lag = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local start = now
+if tat <= now then
+  tat = now
+else
+  start = tat - tolerance + lag
+  if start < now then start = now end
+end
+local next_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
+return math.floor(start - now)
+"""
+
+
+class RedisPacer:
+    """Budgets shared through Redis by every process that paces the same token."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        namespace: str,
+        scale: float = 1.0,
+        lag: float = DEFAULT_LAG,
+        prefix: str = "swarmbot:",
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if scale <= 0:
+            raise ValueError("scale must be positive")
+        self._redis = redis
+        self._sleep = sleep
+        self._prefix = f"{prefix}pace:{namespace}:"
+        self.scale = scale
+        self.lag = lag
+        self._reserve = redis.register_script(RESERVE_SCRIPT)
+        self._warned = 0.0
+
+    @classmethod
+    def from_url(cls, url: str, *, namespace: str, scale: float = 1.0) -> RedisPacer:
+        """Connect lazily to the Redis at `url`."""
+        # A burst of calls queues for a few connections (one script call is ~0.1 ms) instead of opening
+        # one each: redis-py's default pool refuses its 101st connection.
+        pool = BlockingConnectionPool.from_url(url, max_connections=PACER_CONNECTIONS, timeout=10)
+        return cls(Redis.from_pool(pool), namespace=namespace, scale=scale)
+
+    async def pace(self, method: str, *, channel: str | None = None) -> float:
+        slot = slot_for(method, channel, scale=self.scale)
+        try:
+            waited = await self._reserve(
+                keys=[self._prefix + slot.key],
+                args=[round(slot.interval * 1e6), round(slot.tolerance * 1e6), round(self.lag * 1e6)],
+            )
+        except RedisError as error:
+            # Pacing is a courtesy to Slack, never a reason to fail a call: 429s are still retried.
+            if time.monotonic() - self._warned > 60:
+                self._warned = time.monotonic()
+                log.warning("Slack pacing is off while Redis fails: %s", error)
+            return 0.0
+        wait = int(waited) / 1e6
+        if wait > 0:
+            await self._sleep(wait)
+        return wait
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def pacing_scale(setting: str | None) -> float | None:
+    """SWARMBOT_SLACK_PACING: `on` (default) is Slack's budgets, `off` is None, a number scales them."""
+    value = (setting or "on").strip().lower()
+    if value in ("on", "true", "yes", ""):
+        return 1.0
+    if value in OFF:
+        return None
+    try:
+        scale = float(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"SWARMBOT_SLACK_PACING: `{setting}` should be on, off or a number (times Slack's budgets)"
+        ) from None
+    if scale <= 0:
+        return None
+    return scale
+
+
+def budget_namespace(api_url: str, token: str) -> str:
+    """Who a shared budget belongs to: Slack limits each app per workspace, i.e. per token and API."""
+    return hashlib.sha256(f"{api_url}\0{token}".encode()).hexdigest()[:16]
+
+
+def pacer_for(redis_url: str | None, *, setting: str | None, api_url: str, token: str) -> Pacer:
+    """Redis when a URL is configured, memory otherwise; NoPacing when SWARMBOT_SLACK_PACING is off."""
+    scale = pacing_scale(setting)
+    if scale is None:
+        return NoPacing()
+    if redis_url:
+        return RedisPacer.from_url(redis_url, namespace=budget_namespace(api_url, token), scale=scale)
+    return MemoryPacer(scale=scale)
