@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,8 @@ from storage.db import SessionFactory
 from storage.models import Expert, ExpertSkill, Invitation, Swarm
 
 FILE_SOURCE = "file"
+SYNC_KIND = "directory_sync"  # the periodic user-group sync job (one live job holds the key)
+SYNC_EVERY = timedelta(hours=1)
 # Invitations that still hold a person's attention (and count against their max active swarms).
 ENGAGED = ("chosen", "invited", "accepted")
 # Defaults for people who join the directory through a user group rather than the experts file.

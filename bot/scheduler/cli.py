@@ -48,6 +48,10 @@ async def run_worker(
     """Run a scheduler worker on `services` until `stop` is set; running jobs get `grace` s, then go back."""
     queue = JobQueue(sessions=services.sessions, clock=services.clock, coordinator=services.coordinator)
     await services.reconciler.keep_running()  # the periodic repair pass: one live job, whatever runs this
+    if services.directory.skill_groups:  # user groups mapped to skills are synced every hour
+        from bot.experts import SYNC_KIND
+
+        await queue.schedule(SYNC_KIND, due_at=services.clock.now(), key=SYNC_KIND)
     worker = Worker(
         queue=queue,
         handlers=job_handlers(services),

@@ -20,6 +20,7 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
     """Every job kind and its handler, wired to `services`."""
     from bot import levels, reconciler, reminders, sla
     from bot.archiving import DELIVER
+    from bot.experts import SYNC_EVERY, SYNC_KIND
     from bot.poster import JobPoster
     from bot.resolution import ARCHIVE
     from bot.swarm_clocks import INVITATION_TIMEOUT
@@ -44,6 +45,11 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
     async def deliver(job: JobView, context: JobContext) -> None:
         await services.archiver.deliver(job, context)
 
+    async def directory_sync(job: JobView, context: JobContext) -> None:
+        if services.directory.skill_groups:
+            await services.directory.sync_usergroups(gateway)
+            context.repeat_at(services.clock.now() + SYNC_EVERY)
+
     async def reconcile(job: JobView, context: JobContext) -> None:
         await services.reconciler.run()
         context.repeat_at(services.clock.now() + reconciler.EVERY)
@@ -55,6 +61,7 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         sla.KIND: sla_alert,
         INVITATION_TIMEOUT: invitation_timeout,
         reconciler.KIND: reconcile,
+        SYNC_KIND: directory_sync,
         ARCHIVE: archive,
         DELIVER: deliver,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -163,3 +164,32 @@ async def test_only_the_invited_expert_can_answer_and_only_once(stack: Stack):
     assert any("already answered" in json.dumps(item) for item in carol_said)
     async with stack.sessions() as session:
         assert (await session.scalar(select(Invitation.status))) == "accepted"
+
+
+async def test_the_worker_syncs_user_groups_into_the_directory_every_hour(stack: Stack):
+    from bot.experts import SYNC_KIND
+    from bot.scheduler import Worker
+    from bot.scheduler.registry import job_handlers
+    from bot.services import Services
+    from tests.e2e.conftest import settings_for
+
+    services = Services.create(
+        settings_for(stack.sandbox, stack.backend, swarmbot_skill_groups="support-leads=escalations"),
+        clock=stack.clock,
+    )
+    try:
+        worker = Worker(
+            queue=services.jobs,
+            handlers=job_handlers(services),
+            clock=stack.clock,
+            coordinator=services.coordinator,
+            owner="sync-test",
+        )
+        await services.jobs.schedule(SYNC_KIND, due_at=stack.clock.now(), key=SYNC_KIND)
+        assert await worker.run_once() == 1
+        ranking = await services.directory.ranking("escalations")
+        assert [e.slack_id for e in ranking.experts] == [stack.person("dave")]
+        [next_sync] = await services.jobs.pending(kind=SYNC_KIND)
+        assert next_sync.due_at == stack.clock.now() + timedelta(hours=1)
+    finally:
+        await services.aclose()

@@ -124,3 +124,18 @@ async def test_the_record_carries_the_kpis_and_the_report_sums_them_up(stack: St
     report = await asyncio.to_thread(runner.invoke, main, ["report", "--since", "365d"], env=env)
     assert report.exit_code == 0, report.output
     assert "sev2" in report.output and "5m / 5m" in report.output
+
+
+async def test_the_account_team_hears_when_it_resolves(stack: Stack, scheduler: Scheduler):
+    channel = await opened(stack, "ZD-98 sev2 Reports slow")
+    assigned = await stack.escalate("role csm @carol", channel=channel)
+    assert "now holds *Customer success manager*" in assigned["text"]
+    await stack.escalate("resolve Fixed the index", channel=channel)
+    carol = stack.person("carol")
+    dms = [
+        text_of(m)
+        for c in stack.sandbox.channels(include_dms=True)
+        if c.get("is_im") and carol in stack.sandbox.members(c["id"])
+        for m in stack.sandbox.messages(c["id"], system=False)
+    ]
+    assert any("Escalation resolved: ZD-98" in text for text in dms)
