@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import platform
-import re
 import signal
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from typing import IO, cast
 
 from sqlalchemy import Table, func, insert, select, text
 
+from bench.report import publish
 from bot.clock import SystemClock
 from bot.config import async_database_url
 from bot.coordination import MemoryCoordinator
@@ -288,17 +288,6 @@ def report(outcomes: list[Outcome], info: dict[str, str], args: argparse.Namespa
     return "\n".join(lines)
 
 
-def write_section(path: Path, table: str) -> None:
-    begin, end = "<!-- bench.scheduler:begin -->", "<!-- bench.scheduler:end -->"
-    content = path.read_text() if path.exists() else ""
-    block = f"{begin}\n{table}\n{end}"
-    if begin in content and end in content:
-        content = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, content, flags=re.S)
-    else:
-        content = content.rstrip() + f"\n\n{block}\n"
-    path.write_text(content)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scheduler", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command")
@@ -319,11 +308,7 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.out).write_text(json.dumps(asyncio.run(run_worker_process(args))))
         return
     outcomes, info = asyncio.run(run_benchmark(args))
-    table = report(outcomes, info, args)
-    print(table)
-    if not args.no_write:
-        write_section(REPO / "BENCHMARKS.md", table)
-        print(f"written to {REPO / 'BENCHMARKS.md'}")
+    publish("scheduler", report(outcomes, info, args), write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import math
 import os
 import platform
 import random
-import re
 import resource
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.report import publish
 from bot.clock import SystemClock
 from bot.slack.gateway import SlackGateway, build_client
 from bot.transcripts import Redactor, TranscriptArchive, TranscriptSummary
@@ -471,17 +471,6 @@ def table(runs: list[Run], page: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, body: str) -> None:
-    begin, end = "<!-- bench.transcript:begin -->", "<!-- bench.transcript:end -->"
-    content = path.read_text() if path.exists() else ""
-    block = f"{begin}\n{body}\n{end}"
-    if begin in content and end in content:
-        content = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, content, flags=re.S)
-    else:
-        content = content.rstrip() + f"\n\n## Transcript archive\n\n{block}\n"
-    path.write_text(content)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.transcript", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command")
@@ -504,10 +493,7 @@ def main(argv: list[str] | None = None) -> None:
     runs: list[Run] = []
     for messages, threads in sizes:
         runs.extend(asyncio.run(measure(messages, threads, args.page, databases, args.seed)))
-    report = table(runs, args.page)
-    print(report)
-    if not args.no_write:
-        write_section(REPO / "BENCHMARKS.md", report)
+    publish("transcript", table(runs, args.page), write=not args.no_write, heading="Transcript archive")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from storage.models import RoleAssignment, Swarm
 log = logging.getLogger(__name__)
 
 Event = Literal["opened", "update", "level", "sla", "resolved"]
+# Sent by steps that are run again until they succeed: the swarm builder's, and the resolution notices'.
+RETRIED_BY_CALLER: frozenset[Event] = frozenset({"opened", "resolved"})
 
 
 class Broadcasts:
@@ -34,7 +36,11 @@ class Broadcasts:
         """Post to the stakeholder channel and DM the notify roles' holders; returns where it went.
 
         A channel that does not exist or that the bot cannot post to is noted on the timeline, never
-        a failure of the swarm: stakeholders are informed, not in the critical path.
+        a failure of the swarm: stakeholders are informed, not in the critical path. Except one case: when
+        Slack itself fails the channel post of the *opened* or *resolved* broadcast, this raises before
+        any DM is sent, because the caller retries that step (the reconciler re-runs the swarm builder;
+        the resolution notices' job runs again) and would otherwise record it as sent; every other
+        event's caller has moved on and a retry would repeat its posts.
         """
         stakeholders = playbook.stakeholders
         if stakeholders is None:
@@ -47,6 +53,8 @@ class Broadcasts:
                 await self._gateway.post_message(f"#{stakeholders.channel}", **message)
                 sent.append(f"#{stakeholders.channel}")
             except SlackCallFailed as failure:
+                if event in RETRIED_BY_CALLER and failure.transient:
+                    raise
                 problems.append(f"#{stakeholders.channel}: {failure.error}")
         async with self._sessions() as session:
             holders = (

@@ -7,16 +7,22 @@ most a dedupe window. Without REDIS_URL the in-memory implementation serves a si
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Protocol
 
-from redis.asyncio import Redis
-from redis.exceptions import LockError
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, RedisError
 
 from bot.errors import SwarmbotError
+
+log = logging.getLogger(__name__)
+# Connections one process keeps to Redis; a burst queues for them (see RedisCoordinator.from_url).
+COORDINATOR_CONNECTIONS = 32
 
 
 class LockTimeout(SwarmbotError):
@@ -35,7 +41,7 @@ class Coordinator(Protocol):
         ...
 
     def lock(self, key: str, *, ttl: float = 60.0, wait: float = 30.0) -> AbstractAsyncContextManager[None]:
-        """Hold `key` exclusively; the hold lapses after `ttl` seconds if its holder dies."""
+        """Hold `key` exclusively for as long as the holder lives; if it dies, the hold lapses after `ttl`."""
         ...
 
     async def wake(self, topic: str) -> None:
@@ -117,7 +123,11 @@ class RedisCoordinator:
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "swarmbot:") -> RedisCoordinator:
         """Connect lazily to the Redis at `url`."""
-        return cls(Redis.from_url(url), prefix=prefix)
+        # A burst of requests waits its turn for a bounded pool (a command takes well under a millisecond)
+        # instead of opening a connection each: redis-py's default pool refuses its 101st connection with
+        # MaxConnectionsError, which under 500 concurrent requests failed dedupe checks and ticket locks.
+        pool = BlockingConnectionPool.from_url(url, max_connections=COORDINATOR_CONNECTIONS, timeout=20)
+        return cls(Redis.from_pool(pool), prefix=prefix)
 
     async def dedupe(self, key: str, ttl: float) -> bool:
         created = await self._redis.set(self._prefix + "dedupe:" + key, b"1", nx=True, px=int(ttl * 1000))
@@ -129,10 +139,15 @@ class RedisCoordinator:
         lock = self._redis.lock(self._prefix + "lock:" + key, timeout=ttl, blocking_timeout=wait, sleep=0.02)
         if not await lock.acquire(token=uuid.uuid4().hex):
             raise LockTimeout(key)
+        # Renewed while we live, so `ttl` can be short: it is how long a killed holder blocks the key.
+        keeper = asyncio.create_task(_keep_alive(lock, key, ttl), name=f"lock-{key}")
         try:
             yield
         finally:
-            # If the hold lapsed (ttl), someone else may own the key now: nothing of ours to release.
+            keeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await keeper
+            # If the hold lapsed anyway, someone else may own the key now: nothing of ours to release.
             with suppress(LockError):
                 await lock.release()
 
@@ -158,6 +173,19 @@ class RedisCoordinator:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+async def _keep_alive(lock: Lock, key: str, ttl: float) -> None:
+    """Reset the hold to `ttl` every third of it until cancelled (or until the hold is lost)."""
+    while True:
+        await asyncio.sleep(ttl / 3)
+        try:
+            await lock.reacquire()
+        except LockError:  # lapsed meanwhile (a pause longer than ttl): another holder may have it
+            log.warning("lock %r lapsed while held", key)
+            return
+        except RedisError:  # a blip: the hold has two more thirds of its ttl to get through
+            log.warning("could not renew lock %r", key, exc_info=True)
 
 
 def coordinator_for(redis_url: str | None) -> Coordinator:

@@ -42,12 +42,31 @@ class PermissionDenied(UserError):
     """The person lacks the role the action needs."""
 
 
+class UnknownSwarm(UserError):
+    """A button or form names a swarm that is not on record (deleted, or a forged payload)."""
+
+
 class SwarmIncomplete(UserError):
     """Slack failed part-way through opening a swarm; what succeeded is recorded and a retry completes it."""
 
 
 class ConfigurationError(SwarmbotError):
     """The operator must fix the environment, a playbook or an input file."""
+
+
+# What Slack answers when it, not the request, is at fault (HTTP 5xx bodies, 429, `internal_error`).
+TRANSIENT_SLACK_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "fatal_error",
+        "internal_error",
+        "bad_gateway",
+        "service_unavailable",
+        "gateway_timeout",
+        "request_timeout",
+    }
+)
+CONNECTION_FAILED = "connection failed"  # the gateway's error for a lost connection or a timeout
 
 
 class SlackCallFailed(SwarmbotError):
@@ -57,3 +76,8 @@ class SlackCallFailed(SwarmbotError):
         super().__init__(f"{method} failed: {error}")
         self.method = method
         self.error = error
+
+    @property
+    def transient(self) -> bool:
+        """Whether Slack or the network failed (trying later may work), rather than Slack refusing."""
+        return self.error in TRANSIENT_SLACK_ERRORS or self.error.startswith(CONNECTION_FAILED)

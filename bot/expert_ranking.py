@@ -192,8 +192,13 @@ def _assess(
         return ranked(Availability.OFF_SHIFT, f"{off} · {load}" if busy else off)
     if busy:
         return ranked(Availability.BUSY, load)
-    swarms = "1 active swarm" if candidate.active_swarms == 1 else f"{candidate.active_swarms} active swarms"
-    return ranked(Availability.AVAILABLE, f"matched #{skill} · on shift · {swarms}")
+    return ranked(Availability.AVAILABLE, available_reason(skill, candidate.active_swarms))
+
+
+def available_reason(skill: str, active_swarms: int) -> str:
+    """Why an available person was chosen: `matched #postgres · on shift · 1 active swarm`."""
+    swarms = "1 active swarm" if active_swarms == 1 else f"{active_swarms} active swarms"
+    return f"matched #{skill} · on shift · {swarms}"
 
 
 def _local_clock(moment: datetime, timezone: str) -> str:

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.expert_directory import TIERS, ExpertRecord, ImportPlan, Skill, diff_directory
 from bot.expert_file import parse_expert_file
 from bot.expert_ranking import Candidate, ExpertSelection, SkillRanking, choose_experts, rank_for_skill
+from bot.expert_shortlist import choose_available, engaged_in_unresolved_swarm
 from bot.shifts import WorkingHours
 from bot.slack.gateway import SlackGateway
 from storage.db import SessionFactory
@@ -22,8 +23,6 @@ from storage.models import Expert, ExpertSkill, Invitation, Swarm
 FILE_SOURCE = "file"
 SYNC_KIND = "directory_sync"  # the periodic user-group sync job (one live job holds the key)
 SYNC_EVERY = timedelta(hours=1)
-# Invitations that still hold a person's attention (and count against their max active swarms).
-ENGAGED = ("chosen", "invited", "accepted")
 # Defaults for people who join the directory through a user group rather than the experts file.
 SYNCED_TIER = "L2"
 SYNCED_HOURS = "09:00-17:00"
@@ -141,15 +140,20 @@ class ExpertDirectory:
         counts: Mapping[str, int] | None = None,
         exclude: Iterable[str] = (),
     ) -> ExpertSelection:
-        """The best available people for each skill, never one person twice."""
-        return choose_experts(
-            skills,
-            await self.candidates(skills),
-            severity=severity,
-            now=self._clock.now(),
-            counts=counts,
-            exclude=frozenset(exclude),
-        )
+        """The best available people for each skill, never one person twice.
+
+        The database finds them when every skill has its people; when one is short, everyone with the
+        skills is ranked, so the selection can say who covers the skill or why nobody fits.
+        """
+        now, excluded = self._clock.now(), frozenset(exclude)
+        async with self._sessions() as session:
+            found = await choose_available(
+                session, skills, severity=severity, now=now, counts=counts, exclude=excluded
+            )
+        if found is not None:
+            return found
+        candidates = await self.candidates(skills)
+        return choose_experts(skills, candidates, severity=severity, now=now, counts=counts, exclude=excluded)
 
     async def ranking(
         self, skill: str, *, severity: str = "sev2", exclude: Iterable[str] = ()
@@ -222,12 +226,13 @@ async def _all_experts(session: AsyncSession) -> list[Expert]:
 
 
 async def _active_swarms(session: AsyncSession, slack_ids: Sequence[str]) -> dict[str, int]:
+    """How many unresolved swarms each of `slack_ids` is engaged in (one grouped query for the batch)."""
     if not slack_ids:
         return {}
     rows = await session.execute(
         select(Invitation.user_id, func.count(func.distinct(Invitation.swarm_id)))
         .join(Swarm, Swarm.id == Invitation.swarm_id)
-        .where(Invitation.user_id.in_(slack_ids), Invitation.status.in_(ENGAGED), Swarm.status != "resolved")
+        .where(Invitation.user_id.in_(slack_ids), *engaged_in_unresolved_swarm())
         .group_by(Invitation.user_id)
     )
     return {user_id: count for user_id, count in rows}

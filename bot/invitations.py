@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import timeline
 from bot.clock import Clock
+from bot.concurrency import all_finished
 from bot.errors import PermissionDenied, UserError
 from bot.expert_ranking import ExpertSelection
 from bot.experts import ExpertDirectory
@@ -67,6 +69,10 @@ async def gap_row(gap: Gap, fallbacks: Fallbacks) -> dict[str, object]:
     }
 
 
+# Message metadata on each invitation DM, so a resumed build finds one it sent but never recorded.
+INVITATION_EVENT = "swarmbot_invitation"
+
+
 class Invitations:
     """Asks experts to join and acts on their answers."""
 
@@ -101,16 +107,30 @@ class Invitations:
                     )
                 )
             ).all()
-        for invitation in pending:
-            await self._send_dm(view, invitation)
+        # Each expert's conversations.open → chat.postMessage is its own chain; the chains run together.
+        await all_finished(*(self._send_dm(view, invitation) for invitation in pending))
 
     async def _send_dm(self, view: SwarmView, invitation: Invitation) -> None:
-        channel = invitation.dm_channel or await self._gateway.open_dm(invitation.user_id)
-        message = render(
-            "messages/expert_invitation", swarm=view, invitation=_view(invitation), timeout=self._timeout_text
-        )
-        ts = await self._gateway.post_message(channel, **message)
-        await record(self._sessions, Invitation, invitation.id, dm_channel=channel, dm_ts=ts)
+        carried: dict[str, Any] = {"invitation": invitation.id}
+        marker = {"event_type": INVITATION_EVENT, "event_payload": carried}
+        channel, ts = invitation.dm_channel, None
+        if channel is None:
+            channel = await self._gateway.open_dm(invitation.user_id)
+            # Recorded before the post: a process dying after it leaves the channel to look in.
+            await record(self._sessions, Invitation, invitation.id, dm_channel=channel)
+        else:  # an earlier attempt got this far: its DM may be out but unrecorded
+            ts = await self._gateway.find_message_with_metadata(
+                channel, event_type=INVITATION_EVENT, payload=carried
+            )
+        if ts is None:
+            message = render(
+                "messages/expert_invitation",
+                swarm=view,
+                invitation=_view(invitation),
+                timeout=self._timeout_text,
+            )
+            ts = await self._gateway.post_message(channel, **message, metadata=marker)
+        await record(self._sessions, Invitation, invitation.id, dm_ts=ts)
 
     async def answer(self, invitation_id: int, user_id: str, *, accept: bool) -> None:
         """Accept or decline an invitation; a decline pulls in the next candidate for the skill."""

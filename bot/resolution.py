@@ -7,17 +7,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.broadcasts import Broadcasts
 from bot.clock import Clock
 from bot.errors import InvalidCommand, PermissionDenied, UserError
 from bot.permissions import Permissions
-from bot.playbooks import PlaybookLibrary
 from bot.records import affected, record
 from bot.rendering import render
+from bot.resolution_notices import ResolutionNotices
 from bot.scheduler import JobQueue
 from bot.slack.gateway import SlackGateway
 from bot.swarm_clocks import SwarmClocks
-from bot.swarm_views import SwarmView, load_swarm_view
+from bot.swarm_views import SwarmView, load_swarm_view, stored_swarm
 from bot.timeline import record_for_swarm
 from storage.db import SessionFactory
 from storage.models import Swarm, Ticket, Transcript
@@ -42,8 +41,7 @@ class Resolutions:
         clock: Clock,
         jobs: JobQueue,
         permissions: Permissions,
-        playbooks: PlaybookLibrary,
-        broadcasts: Broadcasts,
+        notices: ResolutionNotices,
         clocks: SwarmClocks,
         archive_after: timedelta,
     ) -> None:
@@ -52,8 +50,7 @@ class Resolutions:
         self._clock = clock
         self._jobs = jobs
         self._permissions = permissions
-        self._playbooks = playbooks
-        self._broadcasts = broadcasts
+        self.notices = notices
         self._clocks = clocks
         self._archive_after = archive_after
 
@@ -97,49 +94,14 @@ class Resolutions:
                 session, swarm.id, "swarm_resolved", at=now, actor=by, resolution=resolution
             )
             await session.commit()
-            resolved = await load_swarm_view(session, swarm.id)
         await self._clocks.stop(swarm.id)
         archive_at = now + self._archive_after
-        # Scheduled before anything is posted: whatever Slack does next, the archive happens.
+        # Both scheduled before anything is posted: whatever Slack does next, the archive happens and
+        # the notices go out.
         await self._jobs.schedule(ARCHIVE, due_at=archive_at, swarm_id=swarm.id, key=archive_key(swarm.id))
-        await self._announce(
-            resolved, by=by, root_cause=root_cause, follow_ups=follow_ups, archive_at=archive_at
-        )
+        await self.notices.guard(swarm.id, resolved_at=now, archive_at=archive_at)
+        await self.notices.send_now(swarm.id, resolved_at=now, archive_at=archive_at)
         return archive_at
-
-    async def _announce(
-        self, swarm: SwarmView, *, by: str, root_cause: str, follow_ups: str, archive_at: datetime
-    ) -> None:
-        assert swarm.channel_id is not None
-        async with self._sessions() as session:
-            resolution = (await session.get_one(Swarm, swarm.id)).resolution or ""
-        message = render(
-            "messages/resolved",
-            swarm=swarm,
-            by=by,
-            resolution=resolution,
-            root_cause=root_cause,
-            follow_ups=follow_ups,
-            archive_at=archive_at,
-        )
-        ts = await self._gateway.post_message(
-            swarm.channel_id, text=message["text"], blocks=message["blocks"]
-        )
-        await record(self._sessions, Swarm, swarm.id, resolution_ts=ts)
-        playbook = (
-            self._playbooks.get(swarm.playbook)
-            if swarm.playbook and swarm.playbook in self._playbooks
-            else None
-        )
-        if playbook is None:
-            return
-        if playbook.on_resolve.review:
-            prompt = render("messages/review_prompt", swarm=swarm, questions=list(playbook.on_resolve.review))
-            await self._gateway.post_message(swarm.channel_id, text=prompt["text"], blocks=prompt["blocks"])
-        if playbook.on_resolve.csat:
-            survey = render("messages/csat_survey", swarm=swarm, answered=None, commented=False)
-            await self._gateway.post_message(await self._gateway.open_dm(swarm.requested_by), **survey)
-        await self._broadcasts.send(swarm, playbook, "resolved", resolution)
 
     async def reopen(self, ticket_id: str, *, by: str) -> SwarmView:
         """`/escalate reopen TICKET`: unarchive the latest resolved swarm and resume its clocks."""
@@ -195,7 +157,7 @@ class Resolutions:
         if not 1 <= score <= 5:
             raise InvalidCommand("Rate from 1 to 5.")
         async with self._sessions() as session:
-            swarm = await session.get_one(Swarm, swarm_id)
+            swarm = await stored_swarm(session, swarm_id)
             if by != swarm.requested_by:
                 raise PermissionDenied("Only the person who escalated the ticket rates it.")
             rated = await session.execute(
@@ -215,7 +177,7 @@ class Resolutions:
         if not text or len(text) > TEXT_MAX:
             raise InvalidCommand(f"Write a comment of at most {TEXT_MAX} characters.")
         async with self._sessions() as session:
-            swarm = await session.get_one(Swarm, swarm_id)
+            swarm = await stored_swarm(session, swarm_id)
             if by != swarm.requested_by:
                 raise PermissionDenied("Only the person who escalated the ticket comments on it.")
             swarm.csat_comment = text

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.archiving import Archiver
 from bot.broadcasts import Broadcasts
+from bot.channel_recovery import ChannelRecovery
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.connectors import connectors_from_settings
@@ -19,6 +20,7 @@ from bot.experts import ExpertDirectory
 from bot.fallbacks import Fallbacks
 from bot.home import HomeReader
 from bot.home_refresher import HomeRefresher
+from bot.inbox import Inbox
 from bot.invitations import Invitations
 from bot.levels import EscalationLevels
 from bot.permissions import Permissions
@@ -26,6 +28,7 @@ from bot.playbooks import PlaybookLibrary, load_library
 from bot.reconciler import Reconciler
 from bot.reminders import Reminders
 from bot.resolution import Resolutions
+from bot.resolution_notices import ResolutionNotices
 from bot.roles import Roles
 from bot.scheduler import JobQueue
 from bot.sla import SlaClock
@@ -70,6 +73,7 @@ class Services:
     reconciler: Reconciler
     archiver: Archiver
     home: HomeRefresher
+    inbox: Inbox
 
     @property
     def categories(self) -> frozenset[str]:
@@ -177,6 +181,7 @@ class Services:
         swarms = Swarms(
             sessions=sessions,
             builder=builder,
+            recovery=ChannelRecovery(sessions=sessions, gateway=gateway, clock=clock),
             coordinator=coordinator,
             clock=clock,
             playbooks=playbooks,
@@ -202,7 +207,9 @@ class Services:
             reminders=reminders,
             sla=sla,
         )
-        return cls(
+        inbox = Inbox(sessions=sessions, clock=clock)
+        services = cls(
+            inbox=inbox,
             settings=settings,
             engine=engine,
             sessions=sessions,
@@ -229,12 +236,20 @@ class Services:
                 clock=clock,
                 jobs=jobs,
                 permissions=permissions,
-                playbooks=playbooks,
-                broadcasts=broadcasts,
+                notices=ResolutionNotices(
+                    sessions=sessions,
+                    gateway=gateway,
+                    clock=clock,
+                    jobs=jobs,
+                    playbooks=playbooks,
+                    broadcasts=broadcasts,
+                ),
                 clocks=clocks,
                 archive_after=parse_duration(settings.swarmbot_archive_after).as_timedelta(),
             ),
-            reconciler=Reconciler(sessions=sessions, clock=clock, jobs=jobs, swarms=swarms, clocks=clocks),
+            reconciler=Reconciler(
+                sessions=sessions, clock=clock, jobs=jobs, swarms=swarms, clocks=clocks, inbox=inbox
+            ),
             archiver=Archiver(
                 sessions=sessions,
                 gateway=gateway,
@@ -247,6 +262,10 @@ class Services:
             ),
             home=home,
         )
+        from bot.handlers.replay import EventReplayer  # the handlers import the services
+
+        services.reconciler.replay = EventReplayer(services)
+        return services
 
     async def check_ready(self) -> None:
         """Raise ConfigurationError unless the database is migrated and the coordinator answers."""

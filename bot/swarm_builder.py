@@ -1,10 +1,11 @@
 """Builds the Slack side of a swarm step by step, recording each step as soon as Slack answers.
 
 Order: the channel first (everything else needs its id) and any role a user group fills; then, at once,
-the invitation of everyone (one conversations.invite call), topic, purpose, the channel's own messages
-(brief → pin, experts, open roles, tasks, checklist → pin: one after another, a channel reads top down),
-the experts' DMs and the stakeholder broadcast. A failed step leaves the others' results recorded, so
-the next attempt does only what is missing.
+the invitation of everyone (one conversations.invite call) followed by the experts' DMs, topic, purpose,
+the channel's own messages (brief, experts, open roles, tasks, checklist: one after another, a channel
+reads top down; the pins beside them) and the stakeholder broadcast. Only calls that need an earlier
+answer wait for it (see BENCHMARKS.md, "Time to swarm"). A failed step leaves the others' results
+recorded, so the next attempt does only what is missing.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ class SwarmBuilder:
     async def complete(self, swarm_id: int, gaps: list[Gap] | None = None) -> SwarmView:
         """Run the steps not yet recorded; raise SwarmIncomplete naming the ones that failed."""
         swarm, view = await self._load(swarm_id)
+        # A channel made before this attempt: an earlier one may have posted and died before recording.
+        resuming = swarm.channel_id is not None
         if swarm.channel_id is None and (
             failure := await _attempt("create_channel", self._create_channel(swarm, view))
         ):
@@ -92,23 +95,18 @@ class SwarmBuilder:
         if failure := await _attempt("fill_roles", self._fill_usergroup_roles(swarm_id)):
             await self._give_up(swarm, [failure])
         swarm, view = await self._load(swarm_id)
-        steps: list[Awaitable[Failure | None]] = []
-        if not swarm.people_invited:
-            steps.append(_attempt("invite_people", self._invite_people(swarm)))
+        steps: list[Awaitable[Failure | None]] = [self._invite_then_tell_experts(swarm)]
         if not swarm.topic_set:
             topic = self._set(swarm, "topic_set", self._gateway.set_topic, swarm_topic(view))
             steps.append(_attempt("set_topic", topic))
         if not swarm.purpose_set:
             purpose = self._set(swarm, "purpose_set", self._gateway.set_purpose, swarm_purpose(view))
             steps.append(_attempt("set_purpose", purpose))
-        steps.append(_attempt("post_messages", self._posts.post_all(swarm, view, gaps or [])))
+        posts = self._posts.post_all(swarm, view, gaps or [], resuming=resuming)
+        steps.append(_attempt("post_messages", posts))
         if not swarm.open_broadcast_sent and swarm.playbook in self._playbooks:
             steps.append(_attempt("notify_stakeholders", self._broadcast_open(swarm, view)))
         failures = [failure for failure in await asyncio.gather(*steps) if failure is not None]
-        if not failures:  # the DMs link the channel the experts were invited to, so they come after
-            swarm, view = await self._load(swarm_id)
-            if failure := await _attempt("message_experts", self._invitations.send_dms(view)):
-                failures.append(failure)
         if failures:
             await self._give_up(swarm, failures)
         view = await self._mark_ready(swarm_id)
@@ -171,6 +169,15 @@ class SwarmBuilder:
                 assigned_at=self._clock.now() if members else None,
                 fill=role.fill if members else "claim",
             )
+
+    async def _invite_then_tell_experts(self, swarm: Swarm) -> Failure | None:
+        """Invite everyone, then DM the experts at once: a DM links the channel, not its messages."""
+        if not swarm.people_invited and (
+            failure := await _attempt("invite_people", self._invite_people(swarm))
+        ):
+            return failure
+        _, view = await self._load(swarm.id)
+        return await _attempt("message_experts", self._invitations.send_dms(view))
 
     async def _invite_people(self, swarm: Swarm) -> None:
         assert swarm.channel_id is not None

@@ -1,7 +1,8 @@
 """The swarm channel's own messages: the brief, who was pulled in, open roles, tasks and the checklist.
 
-They are posted one after another (a channel reads top to bottom), each recorded as soon as Slack
-answers, and later updated in place from storage, never from what a caller believes.
+They are posted one after another (a channel reads top to bottom; the brief's pin runs beside them),
+each recorded as soon as Slack answers, and later updated in place from storage, never from what a
+caller believes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.concurrency import all_finished
 from bot.fallbacks import Fallbacks
 from bot.invitations import Gap, gap_row
 from bot.records import record
@@ -19,6 +21,9 @@ from bot.swarm_views import SwarmView, TaskView
 from storage.db import SessionFactory
 from storage.models import Invitation, RoleAssignment, Swarm, Task
 
+# Message metadata on every swarm-channel post: which swarm and which part ("brief", "task:12", …).
+SWARM_POST_EVENT = "swarmbot_swarm_post"
+
 
 class SwarmPosts:
     """Posts and refreshes the messages of a swarm channel."""
@@ -27,31 +32,61 @@ class SwarmPosts:
         self._sessions = sessions
         self._gateway = gateway
         self._fallbacks = fallbacks
+        # While a resumed build runs: the messages an earlier attempt posted, per channel (part → ts).
+        self._earlier: dict[str, dict[str, str]] = {}
 
-    async def post_all(self, swarm: Swarm, view: SwarmView, gaps: list[Gap]) -> None:
-        """Post whatever of brief, experts note, open roles, tasks and checklist is not posted yet."""
+    async def post_all(
+        self, swarm: Swarm, view: SwarmView, gaps: list[Gap], *, resuming: bool = False
+    ) -> None:
+        """Post whatever of brief, experts note, open roles, tasks and checklist is not posted yet.
+
+        `resuming`: an earlier attempt may have posted some of them and died before recording their ts;
+        those are found in the channel by their metadata and recorded, not posted again.
+        """
         channel = swarm.channel_id
         assert channel is not None
-        brief_ts = swarm.brief_ts
-        if brief_ts is None:
-            brief_ts = await self._gateway.post_message(channel, **render("messages/swarm_brief", swarm=view))
-            await record(self._sessions, Swarm, swarm.id, brief_ts=brief_ts)
-        if not swarm.brief_pinned:
-            await self._gateway.pin(channel, brief_ts)
-            await record(self._sessions, Swarm, swarm.id, brief_pinned=True)
+        if resuming:
+            earlier = await self._gateway.tagged_messages(channel, event_type=SWARM_POST_EVENT, key="part")
+            self._earlier[channel] = earlier
+        try:
+            brief_ts = swarm.brief_ts
+            if brief_ts is None:
+                brief = render("messages/swarm_brief", swarm=view)
+                brief_ts = await self._post(channel, swarm.id, "brief", brief)
+                await record(self._sessions, Swarm, swarm.id, brief_ts=brief_ts)
+            steps = [self._post_after_brief(swarm, channel, view, gaps)]
+            if not swarm.brief_pinned:  # the pin needs the brief, not the messages after it
+                steps.append(self._pin_brief(swarm.id, channel, brief_ts))
+            await all_finished(*steps)
+        finally:
+            self._earlier.pop(channel, None)
+
+    async def _pin_brief(self, swarm_id: int, channel: str, brief_ts: str) -> None:
+        await self._gateway.pin(channel, brief_ts)
+        await record(self._sessions, Swarm, swarm_id, brief_pinned=True)
+
+    async def _post_after_brief(self, swarm: Swarm, channel: str, view: SwarmView, gaps: list[Gap]) -> None:
         if not swarm.experts_posted and (view.invitations or gaps):
             pulled = [{"user": i.user_id, "skill": i.skill, "reason": i.reason} for i in view.invitations]
             nobody = [await gap_row(gap, self._fallbacks) for gap in gaps]
-            await self._gateway.post_message(
-                channel, **render("messages/experts_pulled_in", pulled=pulled, nobody=nobody)
-            )
+            message = render("messages/experts_pulled_in", pulled=pulled, nobody=nobody)
+            await self._post(channel, swarm.id, "experts", message)
             await record(self._sessions, Swarm, swarm.id, experts_posted=True)
         await self._post_open_roles(swarm.id, channel, view)
         for task in view.tasks:
             if task.message_ts is None:
-                await self.post_task(channel, task)
+                await self.post_task(channel, task, swarm_id=swarm.id)
         if view.tasks:
             await self.refresh_checklist(swarm.id)
+
+    async def _post(self, channel: str, swarm_id: int, part: str, message: dict[str, Any]) -> str:
+        """Post one of the swarm's messages, tagged with what it is; or the ts of the one posted earlier."""
+        tag = f"{swarm_id}/{part}"  # a reopened swarm posts again in the same channel
+        earlier = self._earlier.get(channel, {}).get(tag)
+        if earlier is not None:
+            return earlier
+        metadata = {"event_type": SWARM_POST_EVENT, "event_payload": {"swarm_id": swarm_id, "part": tag}}
+        return await self._gateway.post_message(channel, **message, metadata=metadata)
 
     async def _post_open_roles(self, swarm_id: int, channel: str, view: SwarmView) -> None:
         async with self._sessions() as session:
@@ -66,14 +101,13 @@ class SwarmPosts:
             ).all()
         for role in roles:
             role_view = next(r for r in view.roles if r.key == role.role_key)
-            ts = await self._gateway.post_message(
-                channel, **render("messages/role_open", role=role_view, description="")
-            )
+            message = render("messages/role_open", role=role_view, description="")
+            ts = await self._post(channel, swarm_id, f"role:{role.id}", message)
             await record(self._sessions, RoleAssignment, role.id, message_ts=ts)
 
-    async def post_task(self, channel: str, task: TaskView) -> str:
+    async def post_task(self, channel: str, task: TaskView, *, swarm_id: int) -> str:
         """Post one task as its own message and record its ts."""
-        ts = await self._gateway.post_message(channel, **render("messages/task", task=task))
+        ts = await self._post(channel, swarm_id, f"task:{task.id}", render("messages/task", task=task))
         await record(self._sessions, Task, task.id, message_ts=ts)
         return ts
 
@@ -93,7 +127,7 @@ class SwarmPosts:
         assert channel is not None
         message: dict[str, Any] = render("messages/checklist", swarm=view)
         if swarm.checklist_ts is None:
-            ts = await self._gateway.post_message(channel, **message)
+            ts = await self._post(channel, swarm_id, "checklist", message)
             await record(self._sessions, Swarm, swarm_id, checklist_ts=ts)
         else:
             ts = swarm.checklist_ts

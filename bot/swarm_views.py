@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.errors import UnknownSwarm
 from bot.grammar import SEVERITY_NAMES
 from storage.models import Invitation, RoleAssignment, Swarm, Task, Ticket, TimelineEntry
 
@@ -142,11 +143,21 @@ async def previous_tickets(session: AsyncSession, ticket: Ticket) -> tuple[Previ
     return tuple(found)
 
 
+async def stored_swarm(session: AsyncSession, swarm_id: int) -> Swarm:
+    """Swarm `swarm_id`, else UnknownSwarm: ids arrive in buttons and forms, which anyone can forge."""
+    swarm = await session.get(Swarm, swarm_id)
+    if swarm is None:
+        raise UnknownSwarm(
+            "That escalation is not on record.", hint="Use `/escalate list` to see the open ones."
+        )
+    return swarm
+
+
 async def load_swarm_view(
     session: AsyncSession, swarm_id: int, *, with_history: bool = False, playbook_title: str | None = None
 ) -> SwarmView:
     """The view of swarm `swarm_id`; `with_history` adds the customer's previous tickets."""
-    swarm = await session.get_one(Swarm, swarm_id)
+    swarm = await stored_swarm(session, swarm_id)
     ticket = await session.get_one(Ticket, swarm.ticket_pk)  # explicit: no lazy loads under asyncio
     history = await previous_tickets(session, ticket) if with_history else ()
     source = await source_link(session, swarm_id) if with_history else None

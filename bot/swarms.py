@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import timeline
+from bot.channel_recovery import ChannelRecovery
 from bot.clock import Clock
 from bot.coordination import Coordinator
 from bot.errors import NotInSwarm
@@ -25,8 +26,9 @@ from bot.working_calendar import WorkingCalendar
 from storage.db import SessionFactory
 from storage.models import Swarm, Ticket
 
-# Long enough for a build slowed by Slack's rate limits; a dead holder's lock lapses after it.
-TICKET_LOCK_TTL = 300.0
+# The lock is renewed while its holder lives, however long Slack's rate limits slow the build; this is only
+# how long a killed opener keeps the ticket from being opened again (or finished by the reconciler).
+TICKET_LOCK_TTL = 15.0
 TICKET_LOCK_WAIT = 120.0
 
 
@@ -49,6 +51,7 @@ class Swarms:
         *,
         sessions: SessionFactory,
         builder: SwarmBuilder,
+        recovery: ChannelRecovery,
         coordinator: Coordinator,
         clock: Clock,
         playbooks: PlaybookLibrary,
@@ -58,6 +61,7 @@ class Swarms:
     ) -> None:
         self._sessions = sessions
         self._builder = builder
+        self._recovery = recovery
         self._coordinator = coordinator
         self._clock = clock
         self._playbooks = playbooks
@@ -105,6 +109,8 @@ class Swarms:
                         # coordinator): storage's unique index decided, so link to the winner.
                         await session.rollback()
                         return await self._already_there(session, request.ticket_id)
+            else:
+                await self._recovery.adopt(swarm.id)  # a half-built swarm: its channel may exist already
             gaps = gaps_of(plan.selection) if plan else []
             view = await self._builder.complete(swarm.id, gaps)
         if plan is None:
@@ -117,6 +123,7 @@ class Swarms:
             swarm = await session.get_one(Swarm, swarm_id)
             ticket_id = (await session.get_one(Ticket, swarm.ticket_pk)).ticket_id
         async with self._coordinator.lock(f"ticket:{ticket_id}", ttl=TICKET_LOCK_TTL, wait=TICKET_LOCK_WAIT):
+            await self._recovery.adopt(swarm_id)
             return await self._builder.complete(swarm_id)
 
     async def in_channel(self, channel_id: str) -> SwarmView:

@@ -1,12 +1,14 @@
 """Tasks: claimed by :raising_hand:, released by removing it, done by :white_check_mark:.
 
 Claims are compare-and-set updates in storage, so the first of two simultaneous reactions wins even on two
-processes; the loser is told who has it. The task message and the pinned checklist are re-rendered from
-storage under a per-task lock, so the last update Slack sees matches what storage holds.
+processes; the loser is told who has it. The task message and the pinned checklist are then re-rendered
+from storage under a per-task lock, so the last update Slack sees matches what storage holds; the change
+itself never waits for that lock, so a Slack slow enough to hold it up cannot lose a claim.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import timeline
 from bot.clock import Clock
-from bot.coordination import Coordinator
+from bot.coordination import Coordinator, LockTimeout
 from bot.errors import PermissionDenied, UserError
 from bot.permissions import Permissions
 from bot.records import affected
@@ -25,6 +27,8 @@ from bot.swarm_posts import SwarmPosts
 from bot.swarm_views import SwarmView, TaskView, load_swarm_view
 from storage.db import SessionFactory
 from storage.models import Task
+
+log = logging.getLogger(__name__)
 
 CLAIM = "raising_hand"
 DONE = "white_check_mark"
@@ -80,7 +84,7 @@ class Tasks:
             await session.commit()
             view = await self._task_view(session, swarm.id, task.id)
         assert swarm.channel_id is not None
-        await self._posts.post_task(swarm.channel_id, view)
+        await self._posts.post_task(swarm.channel_id, view, swarm_id=swarm.id)
         await self._posts.refresh_checklist(swarm.id)
         return view
 
@@ -148,27 +152,44 @@ class Tasks:
         *,
         lost: Callable[[TaskView], str] | None,
     ) -> Change | None:
-        async with self._coordinator.lock(f"task:{task.id}", ttl=30, wait=30):
-            now = self._clock.now()
-            async with self._sessions() as session:
-                result = await session.execute(
-                    update(Task).where(Task.id == task.id, *conditions).values(**values)
+        # Storage decides first, outside any lock: the compare-and-set is atomic on its own, and a change
+        # is recorded even when Slack is so slow that the lock below cannot be had in time.
+        now = self._clock.now()
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(Task).where(Task.id == task.id, *conditions).values(**values)
+            )
+            won = affected(result) == 1
+            if won:
+                await timeline.record_for_swarm(
+                    session, swarm.id, f"task_{change}", at=now, actor=user, task=task.position
                 )
-                won = affected(result) == 1
-                if won:
-                    await timeline.record_for_swarm(
-                        session, swarm.id, f"task_{change}", at=now, actor=user, task=task.position
-                    )
-                await session.commit()
-                current = await self._task_view(session, swarm.id, task.id)
-            if not won:
-                if lost is not None:
-                    raise UserError(lost(current))
-                return None
-            assert swarm.channel_id is not None
-            await self._posts.refresh_task(swarm.channel_id, current)
-            await self._posts.refresh_checklist(swarm.id)
+            await session.commit()
+            current = await self._task_view(session, swarm.id, task.id)
+        if not won:
+            if lost is not None:
+                raise UserError(lost(current))
+            return None
+        await self._show(swarm, task.id)
         return change
+
+    async def _show(self, swarm: SwarmView, task_id: int) -> None:
+        """Re-render the task's message and the checklist from what storage holds now."""
+        try:
+            # One refresher per task at a time, so an older rendering never lands after a newer one.
+            async with self._coordinator.lock(f"task:{task_id}", ttl=30, wait=30):
+                await self._render(swarm, task_id)
+        except LockTimeout:
+            # A refresher stuck on a slow Slack: ours still shows the change (it reads storage after it).
+            log.warning("task %s: refreshing its message without the lock, another refresh is stuck", task_id)
+            await self._render(swarm, task_id)
+
+    async def _render(self, swarm: SwarmView, task_id: int) -> None:
+        async with self._sessions() as session:
+            current = await self._task_view(session, swarm.id, task_id)
+        assert swarm.channel_id is not None
+        await self._posts.refresh_task(swarm.channel_id, current)
+        await self._posts.refresh_checklist(swarm.id)
 
     async def _task_view(self, session: AsyncSession, swarm_id: int, task_id: int) -> TaskView:
         view = await load_swarm_view(session, swarm_id)

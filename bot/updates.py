@@ -4,7 +4,11 @@ resets the reminder clock and meets the first-response SLA."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcasts import Broadcasts
 from bot.clock import Clock
@@ -21,6 +25,10 @@ from storage.db import SessionFactory
 from storage.models import StatusUpdate
 
 UPDATE_MAX = 2500
+# The same update again this soon, while the first never got its message recorded, is the person trying
+# again after a crash swallowed the first: it finishes that one instead of recording a second.
+REPEAT_WINDOW = timedelta(minutes=10)
+UPDATE_EVENT = "swarmbot_status_update"  # message metadata that names the update a message shows
 
 
 @dataclass(frozen=True)
@@ -80,25 +88,38 @@ class StatusUpdates:
             "next_steps": update.next_steps,
             "next_update_at": update.next_update_at.isoformat() if update.next_update_at else None,
         }
+        stored_fields = {k: v for k, v in fields.items() if v}
         async with self._sessions() as session:
-            row = StatusUpdate(
-                swarm_id=swarm.id,
-                author=update.author,
-                text=update.text,
-                fields={k: v for k, v in fields.items() if v},
-                posted_at=now,
-            )
-            session.add(row)
-            await record_for_swarm(
-                session, swarm.id, "status_update", at=now, actor=update.author, text=update.text
-            )
-            await session.commit()
+            row = await _unposted_twin(session, swarm.id, update, stored_fields, since=now - REPEAT_WINDOW)
+            repeat = row is not None
+            if row is None:
+                row = StatusUpdate(
+                    swarm_id=swarm.id,
+                    author=update.author,
+                    text=update.text,
+                    fields=stored_fields,
+                    posted_at=now,
+                )
+                session.add(row)
+                await record_for_swarm(
+                    session, swarm.id, "status_update", at=now, actor=update.author, text=update.text
+                )
+                await session.commit()
             update_id = row.id
         assert swarm.channel_id is not None
         message = render("messages/status_update", swarm=swarm, update=update)
-        ts = await self._gateway.post_message(
-            swarm.channel_id, text=message["text"], blocks=message["blocks"]
-        )
+        marker = {"event_type": UPDATE_EVENT, "event_payload": {"update": update_id}}
+        ts = None
+        if repeat:  # the first copy may have reached the channel before its process died
+            # The whole history, not from the first copy's time on: a repeat is rare, and a swarm channel
+            # is a few pages at most, while our clock and Slack's need not agree.
+            ts = await self._gateway.find_message_with_metadata(
+                swarm.channel_id, event_type=UPDATE_EVENT, payload={"update": update_id}
+            )
+        if ts is None:
+            ts = await self._gateway.post_message(
+                swarm.channel_id, text=message["text"], blocks=message["blocks"], metadata=marker
+            )
         async with self._sessions() as session:
             stored = await session.get_one(StatusUpdate, update_id)
             stored.message_ts = ts
@@ -112,3 +133,21 @@ class StatusUpdates:
         if playbook is not None:
             await self._broadcasts.send(swarm, playbook, "update", update.text or update.status or "")
         return await self._reminders.reset(swarm.id, next_at=update.next_update_at)
+
+
+async def _unposted_twin(
+    session: AsyncSession, swarm_id: int, update: UpdateView, fields: dict[str, Any], *, since: datetime
+) -> StatusUpdate | None:
+    """The same author's same update, recorded since `since`, whose message was never recorded."""
+    candidates = await session.scalars(
+        select(StatusUpdate)
+        .where(
+            StatusUpdate.swarm_id == swarm_id,
+            StatusUpdate.author == update.author,
+            StatusUpdate.text == update.text,
+            StatusUpdate.message_ts.is_(None),
+            StatusUpdate.posted_at >= since,
+        )
+        .order_by(StatusUpdate.id)
+    )
+    return next((row for row in candidates if row.fields == fields), None)

@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.models import Base
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -78,3 +80,14 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None if it was never migrated."""
     async with engine.connect() as connection:
         return await connection.run_sync(_current_on)
+
+
+async def empty_database(url: str) -> None:
+    """Delete every row of a Postgres database, keeping the schema and its revision (tests, benchmarks)."""
+    engine = create_engine(url)
+    try:
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    finally:
+        await engine.dispose()

@@ -171,6 +171,26 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
 
 
+class SlackEvent(Base):
+    """An event Slack delivered, written down before its ack and marked done when its work is.
+
+    Slack never sends an acknowledged event again, so a process that dies between the ack and the end of
+    the work would lose it; the reconciler replays the ones left undone (bot/inbox.py). The unique
+    event_id is also how Slack's retries of one event are told apart from new ones.
+    """
+
+    __tablename__ = "slack_events"
+    __table_args__ = (Index("ix_slack_events_done_at_received_at", "done_at", "received_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=1)
+    done_at: Mapped[datetime | None]
+
+
 class Expert(Base):
     """A person in the expert directory."""
 
@@ -196,7 +216,10 @@ class ExpertSkill(Base):
     """A skill tag someone has, how well, and where swarmbot learned it (the file or a user group)."""
 
     __tablename__ = "expert_skills"
-    __table_args__ = (UniqueConstraint("expert_id", "tag"), Index("ix_expert_skills_tag", "tag"))
+    __table_args__ = (
+        UniqueConstraint("expert_id", "tag"),
+        Index("ix_expert_skills_tag_proficiency", "tag", "proficiency"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"))

@@ -19,8 +19,7 @@ import pytest
 import redis
 
 from bot.coordination import Coordinator, MemoryCoordinator, RedisCoordinator
-from storage.db import create_engine, upgrade
-from storage.models import Base
+from storage.db import create_engine, empty_database, upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get("SWARMBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("SWARMBOT_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -69,16 +68,6 @@ def postgres_url() -> Iterator[str]:
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _truncate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-        async with engine.begin() as connection:
-            await connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    finally:
-        await engine.dispose()
-
-
 def _sqlite_copy(template: Path, tmp_path: Path) -> str:
     path = tmp_path / "swarmbot.db"
     shutil.copyfile(template, path)
@@ -91,7 +80,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     url: str = request.getfixturevalue("postgres_url")
-    asyncio.run(_truncate(url))
+    asyncio.run(empty_database(url))
     return url
 
 
@@ -142,5 +131,5 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
             request.param, _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path), None
         )
     url: str = request.getfixturevalue("postgres_url")
-    asyncio.run(_truncate(url))
+    asyncio.run(empty_database(url))
     return Backend(request.param, url, _flushed_redis_url())

@@ -92,6 +92,8 @@ async def reminder_snoozed(body: dict[str, Any], action: dict[str, Any], service
         swarm_id, reminded_at = int(value["swarm"]), datetime.fromisoformat(str(value["at"]))
     except (KeyError, TypeError, ValueError):
         raise MalformedPayload("the reminder on this button") from None
+    if reminded_at.tzinfo is None:  # we always write UTC offsets; a naive time is not ours
+        raise MalformedPayload("the reminder on this button")
     until = await services.reminders.snooze(swarm_id, by=user, reminded_at=reminded_at)
     channel, ts = text_at(body, "channel", "id"), text_at(body, "message", "ts")
     line = f":zzz: Snoozed by <@{user}>: the next reminder comes at {until:%H:%M} UTC."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.playbooks.fields import SEVERITIES
 from bot.playbooks.match import MATCH_ANYTHING
@@ -96,7 +97,7 @@ class PlaybookLibrary:
         self.playbooks: tuple[Playbook, ...] = (*_in_order(listed), self.default)
         self._by_name = {playbook.name: playbook for playbook in self.playbooks}
 
-    @property
+    @cached_property  # asked on every request; the library never changes once loaded
     def categories(self) -> frozenset[str]:
         """Every category word some playbook matches: the words `/escalate` recognises as a category."""
         return frozenset(

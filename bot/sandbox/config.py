@@ -30,11 +30,16 @@ class RateLimitConfig:
 
 @dataclass(frozen=True)
 class FaultConfig:
-    """Seeded fault injection: errors and latency, optionally only for some methods."""
+    """Seeded fault injection: errors and latency, optionally only for some methods.
+
+    Error kinds: `http_500`, `http_502`, `http_503` (Slack's body for each), `internal_error` (HTTP 200,
+    `ok: false`) and `ratelimited` (HTTP 429, `Retry-After: retry_after`, as Slack answers over budget).
+    """
 
     seed: int = 0
     error_rate: float = 0.0
     error_kinds: tuple[str, ...] = ("http_500", "http_502", "http_503", "internal_error")
+    retry_after: int = 1  # whole seconds, never 0: Slack's Retry-After on an injected `ratelimited`
     latency: float = 0.0
     spike_probability: float = 0.0
     spike_latency: float = 0.0

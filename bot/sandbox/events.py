@@ -65,6 +65,7 @@ class EventBus:
     async def start(self) -> None:
         """Start the delivery worker (in the server's loop)."""
         self._queue = asyncio.Queue()
+        self.in_flight = 0  # after a restart: what the stopped bus still held is gone
         self._session = aiohttp.ClientSession()
         self._spawn(self._worker())
 

@@ -1,4 +1,5 @@
-"""Seeded fault injection: latency, HTTP 5xx and `internal_error`, repeatable call for call."""
+"""Seeded fault injection: latency, HTTP 5xx, 429 `ratelimited` and `internal_error`, repeatable call for
+call."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 from .config import FaultConfig
 
-HTTP_ERRORS = {"http_500": 500, "http_502": 502, "http_503": 503}
+HTTP_ERRORS = {"http_500": 500, "http_502": 502, "http_503": 503, "ratelimited": 429}
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Fault:
 
     delay: float = 0.0
     error: str | None = None
+    retry_after: int = 1  # seconds, for `ratelimited`: Slack's Retry-After header
 
     @property
     def status(self) -> int:
@@ -31,6 +33,8 @@ class FaultInjector:
     def __init__(self, config: FaultConfig) -> None:
         self.config = config
         self._counts: Counter[str] = Counter()
+        # Faults so far by kind (error kinds and `latency_spike`), kept across reconfigures.
+        self.injected: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def reconfigure(self, config: FaultConfig) -> None:
@@ -51,7 +55,11 @@ class FaultInjector:
         delay = config.latency
         if config.spike_probability and rng.random() < config.spike_probability:
             delay += config.spike_latency
+            with self._lock:
+                self.injected["latency_spike"] += 1
         error = None
         if config.error_rate and rng.random() < config.error_rate and config.error_kinds:
             error = rng.choice(config.error_kinds)
-        return Fault(delay=delay, error=error)
+            with self._lock:
+                self.injected[error] += 1
+        return Fault(delay=delay, error=error, retry_after=config.retry_after)

@@ -55,6 +55,7 @@ class Sandbox(Seeding, Inspection):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self.port = c.port
+        self.restarts = 0
         self._seed_workspace()
 
     def _seed_workspace(self) -> None:
@@ -84,7 +85,10 @@ class Sandbox(Seeding, Inspection):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
-        """Serve on a background thread with its own event loop; returns once listening."""
+        """Serve on a background thread with its own event loop; returns once listening.
+
+        After `stop` it serves again on the same port, with the workspace as it was (a restart).
+        """
         if self._thread is not None:
             raise SandboxError("sandbox already started")
         ready = threading.Event()
@@ -94,7 +98,7 @@ class Sandbox(Seeding, Inspection):
             loop = asyncio.new_event_loop()
             self._loop = loop
             try:
-                self.port = loop.run_until_complete(self.server.start(self.config.host, self.config.port))
+                self.port = loop.run_until_complete(self.server.start(self.config.host, self.port))
             except BaseException as exc:  # reported to the starting thread
                 failure.append(exc)
                 ready.set()
@@ -113,11 +117,22 @@ class Sandbox(Seeding, Inspection):
         return self
 
     def stop(self) -> None:
-        """Stop serving and join the thread."""
+        """Stop serving and join the thread; the workspace stays, and `start` serves it again."""
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
         self._thread, self._loop = None, None
+
+    async def restart(self, *, down_for: float = 0.0) -> None:
+        """Slack going away and coming back: stop (connections are refused), stay down `down_for`
+        seconds, then serve again on the same port with every channel, message and call kept.
+
+        Requests in flight are answered first; events not yet delivered are dropped, as an outage would.
+        """
+        await asyncio.to_thread(self.stop)
+        self.restarts += 1
+        await asyncio.sleep(down_for)
+        await asyncio.to_thread(self.start)
 
     def __enter__(self) -> Sandbox:
         return self.start()

@@ -137,7 +137,11 @@ class ApiServer:
                 fault = self.faults.decide(method)
                 if fault.delay:
                     await asyncio.sleep(fault.delay)
-                if fault.error:
+                if fault.error == "ratelimited":
+                    # Exactly Slack's answer over budget: the client must wait Retry-After and try again.
+                    status, body = 429, {"ok": False, "error": "ratelimited"}
+                    headers["Retry-After"] = str(max(1, fault.retry_after))
+                elif fault.error:
                     status = fault.status
                     body = {"ok": False, "error": FAULT_BODIES.get(status, "internal_error")}
                 else:

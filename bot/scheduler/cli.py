@@ -64,7 +64,13 @@ async def run_worker(
         poll=poll,
         grace=grace,
     )
-    await worker.run_forever(stop)
+    # Beside the jobs: events a dead web process acked but never worked (bot/inbox.py).
+    replaying = asyncio.create_task(services.reconciler.replay_events_until(stop))
+    try:
+        await worker.run_forever(stop)
+    finally:
+        stop.set()
+        await replaying
 
 
 async def _serve(*, batch: int, concurrency: int, lease: float, poll: float) -> None:

@@ -18,7 +18,7 @@ POST_MESSAGE = "post_message"
 
 def job_handlers(services: Services) -> dict[str, JobHandler]:
     """Every job kind and its handler, wired to `services`."""
-    from bot import levels, reconciler, reminders, sla
+    from bot import levels, reconciler, reminders, resolution_notices, sla
     from bot.archiving import DELIVER
     from bot.experts import SYNC_EVERY, SYNC_KIND
     from bot.poster import JobPoster
@@ -42,6 +42,9 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
     async def archive(job: JobView, context: JobContext) -> None:
         await services.archiver.archive(job, context, JobPoster(context, gateway))
 
+    async def resolution_notices_backstop(job: JobView, context: JobContext) -> None:
+        await services.resolutions.notices.run(job)
+
     async def deliver(job: JobView, context: JobContext) -> None:
         await services.archiver.deliver(job, context)
 
@@ -63,6 +66,7 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         reconciler.KIND: reconcile,
         SYNC_KIND: directory_sync,
         ARCHIVE: archive,
+        resolution_notices.KIND: resolution_notices_backstop,
         DELIVER: deliver,
     }
     return {kind: _refreshing_homes(handler, services) for kind, handler in handlers.items()}

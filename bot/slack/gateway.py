@@ -20,19 +20,39 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.errors import SlackCallFailed
+from bot.errors import CONNECTION_FAILED, SlackCallFailed
 from bot.slack.channel_names import with_suffix
 from bot.slack.mrkdwn import truncate
 from bot.slack.pacing import NoPacing, Pacer
+from bot.slack.reading import SlackReader
 
 TOPIC_LIMIT = 250  # conversations.setTopic / setPurpose
 TEXT_LIMIT = 4000  # chat.postMessage `text`: Slack truncates beyond 40,000 but advises 4,000
 BLOCK_LIMIT = 50  # blocks per message
 INVITE_BATCH = 100  # conversations.invite accepts at most 100 users per call
+TRANSIENT_STATUSES = (500, 502, 503, 504)
 NAME_ATTEMPTS = 20
+
+
+class TransientServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Retries every transient 5xx: slack-sdk's own handler retries only 500 and 503, but Slack's edge
+    also answers 502 and 504 when it is busy, and those fail a call that a second try would finish."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code in TRANSIENT_STATUSES
 
 
 def build_client(*, token: str, base_url: str, timeout: int = 30) -> AsyncWebClient:
@@ -43,19 +63,20 @@ def build_client(*, token: str, base_url: str, timeout: int = 30) -> AsyncWebCli
         timeout=timeout,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-            AsyncServerErrorRetryHandler(max_retry_count=3),
+            TransientServerErrorRetryHandler(max_retry_count=3),
             AsyncConnectionErrorRetryHandler(max_retry_count=3),
         ],
     )
 
 
 @dataclass(frozen=True)
-class UserProfile:
-    """What the bot needs to know about a person from users.info."""
+class BotIdentity:
+    """Who the bot is, from auth.test: what Bolt needs to authorize requests and ignore its own events."""
 
-    id: str
-    name: str
-    timezone: str
+    team_id: str
+    user_id: str
+    bot_id: str | None
+    enterprise_id: str | None
 
 
 @dataclass(frozen=True)
@@ -66,14 +87,14 @@ class CreatedChannel:
     name: str
 
 
-class SlackGateway:
-    """Every Web API call the bot makes goes through here."""
+class SlackGateway(SlackReader):
+    """Every Web API call the bot makes goes through here (the reads are inherited from SlackReader)."""
 
     def __init__(self, client: AsyncWebClient, *, pacer: Pacer | None = None) -> None:
         self.client = client
         self.pacer: Pacer = pacer or NoPacing()
-        self._bot_user_id: str | None = None
-        self._bot_user_lock = asyncio.Lock()
+        self._identity: BotIdentity | None = None
+        self._identity_lock = asyncio.Lock()
 
     async def _call(self, method: str, **kwargs: Any) -> AsyncSlackResponse:
         # Wait for the method's budget (the channel's, for chat.postMessage) rather than be answered 429.
@@ -87,19 +108,28 @@ class SlackGateway:
         except SlackApiError as error:
             raise SlackCallFailed(method, str(error.response.get("error", "unknown_error"))) from error
         except (ClientError, TimeoutError) as error:
-            raise SlackCallFailed(method, f"connection failed ({type(error).__name__})") from error
+            raise SlackCallFailed(method, f"{CONNECTION_FAILED} ({type(error).__name__})") from error
+
+    async def identity(self) -> BotIdentity:
+        """Who the bot is (auth.test, asked once: concurrent first callers share the one call)."""
+        async with self._identity_lock:
+            if self._identity is None:
+                response = await self._call("auth.test")
+                self._identity = BotIdentity(
+                    team_id=str(response["team_id"]),
+                    user_id=str(response["user_id"]),
+                    bot_id=response.get("bot_id"),
+                    enterprise_id=response.get("enterprise_id"),
+                )
+            return self._identity
 
     async def bot_user_id(self) -> str:
-        """The bot's own user id (auth.test, asked once)."""
-        async with self._bot_user_lock:
-            if self._bot_user_id is None:
-                response = await self._call("auth.test")
-                self._bot_user_id = str(response["user_id"])
-            return self._bot_user_id
+        """The bot's own user id."""
+        return (await self.identity()).user_id
 
     async def create_channel(self, name: str, *, is_private: bool) -> CreatedChannel:
         """Create a channel named `name`, or `name-2`, `name-3`, … when the name is taken."""
-        candidates = [name, *(with_suffix(name, n) for n in range(2, NAME_ATTEMPTS + 1))]
+        candidates = name_candidates(name)
         candidates.append(with_suffix(name, 1000 + secrets.randbelow(9000)))  # a crowded name: go random
         for candidate in candidates:
             try:
@@ -188,40 +218,6 @@ class SlackGateway:
         """The id of the bot's direct-message channel with `user` (conversations.open)."""
         response = await self._call("conversations.open", users=user)
         return str(response["channel"]["id"])
-
-    async def user_profile(self, user: str) -> UserProfile:
-        """A person's display name and timezone (users.info)."""
-        response = await self._call("users.info", user=user)
-        found = response["user"]
-        profile = found.get("profile") or {}
-        name = profile.get("real_name") or found.get("real_name") or found.get("name") or user
-        return UserProfile(id=user, name=str(name), timezone=str(found.get("tz") or "UTC"))
-
-    async def usergroups_by_handle(self) -> dict[str, str]:
-        """The workspace's user groups: handle → id (usergroups.list)."""
-        response = await self._call("usergroups.list")
-        groups: list[dict[str, Any]] = response.get("usergroups", [])
-        return {str(group["handle"]): str(group["id"]) for group in groups}
-
-    async def usergroup_members(self, usergroup: str) -> list[str]:
-        """The members of a user group (usergroups.users.list)."""
-        response = await self._call("usergroups.users.list", usergroup=usergroup)
-        users: list[str] = response.get("users", [])
-        return [str(user) for user in users]
-
-    async def is_member(self, channel: str, user: str) -> bool:
-        """Whether `user` is in `channel` (conversations.members, every page)."""
-        cursor: str | None = None
-        while True:
-            arguments: dict[str, Any] = {"channel": channel, "limit": 1000}
-            if cursor:
-                arguments["cursor"] = cursor
-            response = await self._call("conversations.members", **arguments)
-            if user in response.get("members", []):
-                return True
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return False
 
     async def tell(
         self, channel: str, user: str, *, text: str, blocks: list[dict[str, Any]] | None = None
@@ -321,82 +317,14 @@ class SlackGateway:
             ) from error
         except (ClientError, TimeoutError) as error:
             raise SlackCallFailed(
-                "chat.postMessage", f"connection failed ({type(error).__name__})"
+                "chat.postMessage", f"{CONNECTION_FAILED} ({type(error).__name__})"
             ) from error
         return str(response["ts"])
 
-    async def find_message_with_metadata(
-        self,
-        channel: str,
-        *,
-        event_type: str,
-        payload: dict[str, Any],
-        oldest: str = "0",
-        thread_ts: str | None = None,
-        page_size: int = 200,
-    ) -> str | None:
-        """The ts of a message since `oldest` whose metadata has `event_type` and every item of `payload`.
 
-        Reads the channel's history (or the replies of `thread_ts`) with include_all_metadata, page by
-        page through Slack's cursors, newest first; None when no message matches.
-        """
-        method = "conversations.replies" if thread_ts else "conversations.history"
-        arguments: dict[str, Any] = {
-            "channel": channel,
-            "oldest": oldest,
-            "limit": page_size,
-            "include_all_metadata": True,
-        }
-        if thread_ts:
-            arguments["ts"] = thread_ts
-        cursor = ""
-        while True:
-            response = await self._call(method, **arguments, **({"cursor": cursor} if cursor else {}))
-            for message in response.get("messages") or []:
-                metadata = message.get("metadata") or {}
-                carried = metadata.get("event_payload") or {}
-                if metadata.get("event_type") == event_type and all(
-                    str(carried.get(name)) == str(value) for name, value in payload.items()
-                ):
-                    return str(message["ts"])
-            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
-            if not cursor:
-                return None
-
-    async def history_page(
-        self, channel: str, cursor: str | None, limit: int
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of a channel's top-level messages, newest first, and the next page's cursor or None.
-
-        conversations.history: thread parents carry `reply_count`; replies are read with replies_page.
-        """
-        arguments: dict[str, Any] = {"channel": channel, "limit": limit}
-        if cursor:
-            arguments["cursor"] = cursor
-        response = await self._call("conversations.history", **arguments)
-        return self._page(response)
-
-    async def replies_page(
-        self, channel: str, thread_ts: str, cursor: str | None, limit: int, *, oldest: str | None = None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of a thread (conversations.replies: the parent first, then replies oldest first).
-
-        `oldest` skips replies up to and including that ts, to resume a thread part-way.
-        """
-        arguments: dict[str, Any] = {"channel": channel, "ts": thread_ts, "limit": limit}
-        if cursor:
-            arguments["cursor"] = cursor
-        if oldest:
-            arguments["oldest"] = oldest
-        response = await self._call("conversations.replies", **arguments)
-        return self._page(response)
-
-    @staticmethod
-    def _page(response: AsyncSlackResponse) -> tuple[list[dict[str, Any]], str | None]:
-        messages: list[dict[str, Any]] = list(response.get("messages") or [])
-        cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
-        # Slack ends a listing with an empty next_cursor; has_more is the older signal of the same thing.
-        return messages, (cursor if cursor and response.get("has_more", True) else None)
+def name_candidates(name: str) -> list[str]:
+    """The names create_channel tries in turn: `name`, then `name-2` … (before it goes random)."""
+    return [name, *(with_suffix(name, n) for n in range(2, NAME_ATTEMPTS + 1))]
 
 
 def _within_block_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

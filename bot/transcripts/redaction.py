@@ -40,9 +40,10 @@ CARD_MIN_DIGITS, CARD_MAX_DIGITS = 13, 19
 # passes repeat until one changes nothing. Two passes settle real text; the cap guards odd custom patterns.
 MAX_PASSES = 8
 
-# Groups of digits joined by single separators; each chain is searched for runs of whole groups.
-_DIGIT_CHAIN = re.compile(r"\d+(?:[ \-\u00a0]\d+)*")
-_GROUP = re.compile(r"\d+")
+# Groups of digits joined by single separators; each chain is searched for runs of whole groups. ASCII
+# digits only: card numbers are typed so, and `\d` would also match digits of other scripts ("᱐").
+_DIGIT_CHAIN = re.compile(r"[0-9]+(?:[ \-\u00a0][0-9]+)*")
+_GROUP = re.compile(r"[0-9]+")
 
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])"  # start at a token boundary: a long word is scanned once, not once per letter

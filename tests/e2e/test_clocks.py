@@ -96,6 +96,28 @@ async def test_snoozing_after_an_update_changes_nothing_and_explains(stack: Stac
     )
 
 
+async def test_a_snooze_button_with_a_forged_time_is_refused(stack: Stack, scheduler: Scheduler):
+    channel = await opened(stack, "ZD-75 sev2 Reports slow")
+    await scheduler.after(61)
+    reminder = next(
+        m for m in stack.sandbox.messages(channel, system=False) if "status update due" in text_of(m)
+    )
+    value = json.loads(reminder["blocks"][1]["elements"][1]["value"])
+    await stack.driver.block_action(
+        stack.person("alice"),
+        action_id="reminder_snooze",
+        value=json.dumps({**value, "at": value["at"][:10]}),  # a date without its UTC offset
+        channel_id=channel,
+        message_ts=reminder["ts"],
+    )
+    await stack.sandbox.wait_for(
+        lambda: (
+            "the reminder on this button" in json.dumps(stack.sandbox.responses(user=stack.person("alice")))
+        )
+    )
+    assert "Snoozed by" not in text_of(stack.sandbox.message(channel, reminder["ts"]))
+
+
 async def test_missed_reminders_notify_the_escalation_managers(stack: Stack, scheduler: Scheduler):
     channel = await opened(stack, "ZD-75 sev2 Reports slow")  # missed_before_escalating: 2
     await scheduler.after(61)

@@ -50,9 +50,9 @@ async def test_twenty_concurrent_escalations_in_one_process_open_one_channel(sta
 async def test_twenty_concurrent_escalations_on_two_processes_open_one_channel(
     sandbox: Sandbox, cast: Cast, postgres_url: str, tmp_path: Path
 ):
-    from tests.conftest import _truncate
+    from storage.db import empty_database
 
-    await _truncate(postgres_url)
+    await empty_database(postgres_url)
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,

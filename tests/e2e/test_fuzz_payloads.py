@@ -100,7 +100,18 @@ BLOCK_ACTIONS = st.builds(
     maybe(
         st.one_of(
             st.text(max_size=40),
-            st.sampled_from(["1", "1:4", '{"swarm": 1, "at": "2026-11-23T15:00:00+00:00"}', "x:y"]),
+            st.sampled_from(
+                [
+                    "1",
+                    "1:4",
+                    "0",
+                    "999",
+                    "999:3",
+                    '{"swarm": 1, "at": "2026-11-23T15:00:00+00:00"}',
+                    '{"swarm": 1, "at": "2026-11-23"}',
+                    "x:y",
+                ]
+            ),
         )
     ),
     st.text(max_size=20),

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 
 from bot.sandbox import FaultConfig
 from bot.services import Services
-from storage.models import Job, Swarm
+from storage.models import Invitation, Job, RoleAssignment, Swarm, Task
 from tests.e2e.conftest import Stack, settings_for
 
 
@@ -53,3 +53,39 @@ async def test_a_resolved_swarm_without_its_archive_job_gets_one(stack: Stack):
         assert await services.jobs.pending(kind="archive_swarm")
     finally:
         await services.aclose()
+
+
+async def test_messages_posted_by_a_build_that_died_before_recording_them_are_not_posted_again(stack: Stack):
+    await stack.escalate("ZD-97 sev1 outage #postgres Checkout down")
+    channel = stack.channel_named("esc-zd-97")["id"]
+    posted = [m["ts"] for m in stack.sandbox.messages(channel, system=False)]
+    async with stack.sessions() as session:
+        # As if the process died after Slack answered each post but before the ts was written down.
+        await session.execute(
+            update(Swarm).values(status="opening", brief_ts=None, experts_posted=False, checklist_ts=None)
+        )
+        await session.execute(update(Task).values(message_ts=None))
+        await session.execute(update(RoleAssignment).values(message_ts=None))
+        dms = {i.id: (i.dm_channel, i.dm_ts) for i in await session.scalars(select(Invitation))}
+        assert dms and all(channel and ts for channel, ts in dms.values())
+        await session.execute(update(Invitation).values(dm_ts=None))  # the DMs went out, unrecorded
+        await session.commit()
+    services = Services.create(settings_for(stack.sandbox, stack.backend), clock=stack.clock)
+    try:
+        stack.clock.advance(timedelta(minutes=3))
+        repairs = await services.reconciler.run()
+        assert [line.split()[0] for line in repairs.lines()[:-1]] == ["finished"]
+    finally:
+        await services.aclose()
+    assert [m["ts"] for m in stack.sandbox.messages(channel, system=False)] == posted
+    for dm in {channel for channel, _ in dms.values()}:  # found, not sent again
+        recorded = sorted(ts for channel, ts in dms.values() if channel == dm)
+        assert [m["ts"] for m in stack.sandbox.messages(dm, system=False)] == recorded
+    async with stack.sessions() as session:
+        assert {i.id: (i.dm_channel, i.dm_ts) for i in await session.scalars(select(Invitation))} == dms
+    async with stack.sessions() as session:
+        swarm = await session.scalar(select(Swarm))
+        assert swarm is not None and swarm.status == "open"
+        assert swarm.brief_ts in posted and swarm.checklist_ts in posted
+        task_ts = (await session.scalars(select(Task.message_ts))).all()
+        assert len(task_ts) > 1 and set(task_ts) <= set(posted)

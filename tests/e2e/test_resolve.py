@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -11,6 +12,17 @@ from sqlalchemy import select
 from bot.cli import main
 from storage.models import Job, Swarm
 from tests.e2e.conftest import Scheduler, Stack, count, last, opened, text_of
+
+
+def survey_sent_to(stack: Stack, user: str) -> tuple[str, dict[str, Any]]:
+    """The DM channel and message of the CSAT survey `user` was sent."""
+    return next(
+        (c["id"], m)
+        for c in stack.sandbox.channels(include_dms=True)
+        if c.get("is_im") and user in stack.sandbox.members(c["id"])
+        for m in stack.sandbox.messages(c["id"], system=False)
+        if "How well did the swarm handle it?" in text_of(m)
+    )
 
 
 async def test_resolve_records_it_stops_the_clocks_and_asks_for_the_review(
@@ -61,14 +73,7 @@ async def test_the_requester_rates_the_escalation_once(stack: Stack, scheduler: 
     channel = await opened(stack, "ZD-92 sev2 Reports slow")
     await stack.escalate("resolve fixed", channel=channel)
     alice = stack.person("alice")
-    dm = next(
-        (c["id"], m)
-        for c in stack.sandbox.channels(include_dms=True)
-        if c.get("is_im") and alice in stack.sandbox.members(c["id"])
-        for m in stack.sandbox.messages(c["id"], system=False)
-        if "How well did the swarm handle it?" in text_of(m)
-    )
-    dm_channel, survey = dm
+    dm_channel, survey = survey_sent_to(stack, alice)
     four = next(
         e
         for b in survey["blocks"]
@@ -90,6 +95,20 @@ async def test_the_requester_rates_the_escalation_once(stack: Stack, scheduler: 
     await stack.sandbox.wait_for(lambda: "already rated" in json.dumps(stack.sandbox.responses(user=alice)))
     async with stack.sessions() as session:
         assert (await session.scalar(select(Swarm.csat_score))) == 4
+
+
+async def test_survey_buttons_naming_no_swarm_on_record_are_explained(stack: Stack, scheduler: Scheduler):
+    channel = await opened(stack, "ZD-93 sev2 Reports slow")
+    await stack.escalate("resolve fixed", channel=channel)
+    alice = stack.person("alice")
+    dm_channel, survey = survey_sent_to(stack, alice)
+    where = {"channel_id": dm_channel, "message_ts": survey["ts"]}
+    await stack.driver.block_action(alice, action_id="csat_add_comment", value="999", **where)
+    await stack.driver.block_action(alice, action_id="csat_3", value="999:3", **where)
+    await stack.sandbox.wait_for(
+        lambda: sum("not on record" in r["payload"]["text"] for r in stack.sandbox.responses(user=alice)) == 2
+    )
+    assert stack.sandbox.open_modals(alice) == []
 
 
 async def test_reopen_brings_the_swarm_and_its_reminders_back(stack: Stack, scheduler: Scheduler):

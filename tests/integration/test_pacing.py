@@ -105,8 +105,10 @@ async def test_a_paced_burst_of_creates_meets_few_rate_limits_and_takes_what_the
     paced = gateway(limited_sandbox, MemoryPacer(scale=SCALE))
     seconds = await create_channels([paced], BURST + 10)
     assert statuses(limited_sandbox).count(200) == BURST + 10
-    # None on a quiet machine; a loaded one can delay the burst's first call past the pacer's lag.
-    assert statuses(limited_sandbox).count(429) <= 2
+    # None on a quiet machine. A loaded one can delay the burst's first arrival past the pacer's lag, and
+    # the calls just after the burst then reach Slack a moment early: a few 429s (2% of the calls at most),
+    # each waited out by the retry handler, against one for every call over the budget without pacing.
+    assert statuses(limited_sandbox).count(429) <= (BURST + 10) // 50
     # Ten calls beyond the burst, 0.25 s apart: 2.5 s is the floor.
     assert 2.4 < seconds < 10
 

@@ -155,3 +155,45 @@ def test_latency_and_spikes_slow_calls_down(make_sandbox: Callable[..., Sandbox]
     started = time.monotonic()
     WebClient(token=sb.bot_token, base_url=sb.api_url).auth_test()
     assert time.monotonic() - started >= 0.25
+
+
+def test_an_injected_ratelimited_fault_answers_exactly_as_slack_does_over_budget(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = make_sandbox(faults=FaultConfig(error_rate=1.0, error_kinds=("ratelimited",), retry_after=2))
+    client = WebClient(token=sb.bot_token, base_url=sb.api_url)
+    with pytest.raises(SlackApiError) as caught:
+        client.auth_test()
+    response = caught.value.response
+    assert response.status_code == 429
+    assert response.data == {"ok": False, "error": "ratelimited"}
+    assert {k.lower(): v for k, v in response.headers.items()}["retry-after"] in ("2", ["2"])
+    assert sb.faults.injected == {"ratelimited": 1}
+
+
+def test_ratelimited_faults_are_seeded_and_counted_by_kind(make_sandbox: Callable[..., Sandbox]) -> None:
+    kinds = ("http_500", "http_503", "ratelimited")
+    faults = FaultConfig(seed=7, error_rate=0.5, error_kinds=kinds)
+    first, second = make_sandbox(faults=faults), make_sandbox(faults=faults)
+    assert outcomes(first) == outcomes(second)
+    assert "429:ratelimited" in outcomes(make_sandbox(faults=faults))
+    assert first.faults.injected == second.faults.injected
+    assert set(first.faults.injected) == set(kinds)
+    assert sum(first.faults.injected.values()) == sum(c["status"] != 200 for c in first.calls())
+
+
+async def test_slack_sdks_retry_handler_waits_out_an_injected_ratelimited_answer(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    # Seed 3 rate-limits the first auth.test and lets the second through (checked below).
+    sb = make_sandbox(faults=FaultConfig(seed=3, error_rate=0.5, error_kinds=("ratelimited",)))
+    client = AsyncWebClient(
+        token=sb.bot_token,
+        base_url=sb.api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+    started = time.monotonic()
+    assert (await client.auth_test())["ok"]
+    statuses = [c["status"] for c in sb.calls("auth.test")]
+    assert statuses[-1] == 200 and 429 in statuses
+    assert time.monotonic() - started >= 1.0 * statuses.count(429)

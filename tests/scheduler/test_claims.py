@@ -106,9 +106,9 @@ async def test_a_running_job_is_claimable_again_only_after_its_lease_lapses(
 async def test_on_postgres_a_claim_skips_rows_another_uncommitted_claim_holds_without_waiting(
     postgres_url: str, clock: FrozenClock
 ):
-    from tests.conftest import _truncate
+    from storage.db import empty_database
 
-    await _truncate(postgres_url)
+    await empty_database(postgres_url)
     first_engine, second_engine = create_engine(postgres_url), create_engine(postgres_url)
     try:
         expected = await add_due_jobs(session_factory(first_engine), clock, 10)

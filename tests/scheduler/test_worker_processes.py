@@ -21,8 +21,8 @@ from bot.coordination import RedisCoordinator
 from bot.sandbox import FaultConfig, Sandbox, SandboxConfig
 from bot.scheduler import WAKE_TOPIC
 from bot.scheduler.claims import JOBS
-from storage.db import SessionFactory, create_engine, session_factory
-from tests.conftest import _flushed_redis_url, _truncate
+from storage.db import SessionFactory, create_engine, empty_database, session_factory
+from tests.conftest import _flushed_redis_url
 from tests.scheduler.conftest import job_messages
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -43,7 +43,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 async def database(postgres_url: str) -> str:
-    await _truncate(postgres_url)
+    await empty_database(postgres_url)
     return postgres_url
 
 

@@ -205,6 +205,12 @@ _pieces = st.one_of(
 _texts = st.lists(_pieces, max_size=30).map("".join)
 
 
+def test_digits_of_other_scripts_beside_a_card_like_run_are_left_alone():
+    text = "ref 0000\u1c50\u1c51 and 4111 1111 1111 1111"  # OL CHIKI DIGITS: digits to `\d`
+    once, count = Redactor().redact(text)
+    assert (once, count) == ("ref 0000\u1c50\u1c51 and [card redacted]", 1)
+
+
 @settings(max_examples=400)
 @given(_texts)
 def test_redacting_is_idempotent_and_leaves_no_luhn_valid_card_run(text):
