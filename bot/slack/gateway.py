@@ -55,14 +55,59 @@ class TransientServerErrorRetryHandler(AsyncServerErrorRetryHandler):
         return response is not None and response.status_code in TRANSIENT_STATUSES
 
 
+class PacedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack-sdk's 429 handler (wait Retry-After, retry) that first tells the pacer, so the calls queued
+    behind this one move back with it instead of each meeting a 429 of its own."""
+
+    def __init__(self, pacer: Pacer, *, max_retry_count: int = 5) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.pacer = pacer
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is not None:
+            method = request.url.rsplit("/", 1)[-1]
+            await self.pacer.hold(method, channel=_channel_of(request), seconds=_retry_after(response))
+        await super().prepare_for_next_attempt_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+def _channel_of(request: HttpRequest) -> str | None:
+    """The channel a form-encoded call names (JSON bodies are not in slack-sdk's HttpRequest)."""
+    for params in (request.data, request.body_params):
+        if isinstance(params, dict) and params.get("channel"):
+            return str(params["channel"])
+    return None
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return float(values[0] if isinstance(values, list) else values)
+            except (TypeError, ValueError, IndexError):
+                break
+    return 1.0  # slack-sdk's own default
+
+
 def build_client(*, token: str, base_url: str, timeout: int = 30) -> AsyncWebClient:
-    """slack-sdk's async client on `base_url`, retrying rate limits, server errors and lost connections."""
+    """slack-sdk's async client on `base_url`, retrying rate limits, server errors and lost connections.
+
+    Its 429 handler reports to the pacer of the SlackGateway the client is given to.
+    """
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            PacedRateLimitRetryHandler(NoPacing(), max_retry_count=5),
             TransientServerErrorRetryHandler(max_retry_count=3),
             AsyncConnectionErrorRetryHandler(max_retry_count=3),
         ],
@@ -93,6 +138,9 @@ class SlackGateway(SlackReader):
     def __init__(self, client: AsyncWebClient, *, pacer: Pacer | None = None) -> None:
         self.client = client
         self.pacer: Pacer = pacer or NoPacing()
+        for handler in client.retry_handlers:
+            if isinstance(handler, PacedRateLimitRetryHandler):
+                handler.pacer = self.pacer  # a 429 pushes back the calls this pacer has queued
         self._identity: BotIdentity | None = None
         self._identity_lock = asyncio.Lock()
 
@@ -307,7 +355,7 @@ class SlackGateway(SlackReader):
             proxy=client.proxy,
             session=client.session,
             headers=client.headers,
-            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
+            retry_handlers=[PacedRateLimitRetryHandler(self.pacer, max_retry_count=5)],
         )
         try:
             response = await single_shot.chat_postMessage(**arguments)

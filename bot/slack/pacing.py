@@ -9,7 +9,10 @@ and sleeps until it, so waiting callers go first come, first served and nobody p
 
 `MemoryPacer` serves one process; `RedisPacer` keeps the same buckets in Redis (one Lua script on Redis's
 clock), so every process using one token shares one budget. slack-sdk's RateLimitErrorRetryHandler stays
-the backstop: a 429 still waits for Retry-After and retries.
+the backstop: a 429 still waits for Retry-After and retries, and it tells the pacer (`hold`), which pushes
+the bucket's whole schedule back by Retry-After: Slack counts from arrival, so a schedule ahead of Slack's
+count (a burst that reached Slack late, another client on the same token) would otherwise meet a 429 on
+every call it has queued, each retry taking a slot the next call needed.
 """
 
 from __future__ import annotations
@@ -126,6 +129,21 @@ def slot_for(method: str, channel: str | None, *, scale: float) -> Slot:
     return Slot(key=key, interval=interval, tolerance=(capacity - 1) * interval)
 
 
+def _knows_bucket(method: str, channel: str | None) -> bool:
+    # A per-channel budget's 429 without its channel (slack-sdk keeps JSON bodies out of the retry
+    # handler's view) cannot say whose schedule to push back.
+    return channel is not None or not budget_for(method).per_channel
+
+
+def held_back(tat: float, now: float, slot: Slot, seconds: float) -> float:
+    """The bucket's new theoretical arrival time after Slack answered 429, asking to wait `seconds`.
+
+    Calls already queued move back by `seconds`; an idle bucket counts as empty (Slack has no token left),
+    so the next call waits `seconds` and no burst follows.
+    """
+    return max(tat + seconds, now + seconds + slot.tolerance)
+
+
 def reserve(tat: float, now: float, slot: Slot, *, lag: float = 0.0) -> tuple[float, float]:
     """GCRA: (when the call may start, the bucket's new theoretical arrival time) for a call asked at `now`.
 
@@ -145,6 +163,13 @@ class Pacer(Protocol):
         """Wait for a slot for `method` (in `channel`); return the seconds waited."""
         ...
 
+    async def hold(self, method: str, *, channel: str | None = None, seconds: float) -> None:
+        """Slack answered a `method` call 429 with Retry-After `seconds`: push its bucket's schedule back.
+
+        Once per Retry-After window: the 429s of calls already in flight in that window say nothing new.
+        """
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...
@@ -155,6 +180,9 @@ class NoPacing:
 
     async def pace(self, method: str, *, channel: str | None = None) -> float:
         return 0.0
+
+    async def hold(self, method: str, *, channel: str | None = None, seconds: float) -> None:
+        return None
 
     async def close(self) -> None:
         return None
@@ -178,24 +206,46 @@ class MemoryPacer:
         self._clock = clock
         self._sleep = sleep
         self._tats: dict[str, float] = {}
+        self._pushed: dict[str, float] = {}  # seconds each bucket's schedule was pushed back by 429s
+        self._held_until: dict[str, float] = {}
 
     async def pace(self, method: str, *, channel: str | None = None) -> float:
         slot = slot_for(method, channel, scale=self.scale)
         now = self._clock()
         if len(self._tats) > 10_000:  # forget full buckets (one per channel ever posted to)
             self._tats = {key: tat for key, tat in self._tats.items() if tat > now}
+            self._pushed = {key: pushed for key, pushed in self._pushed.items() if key in self._tats}
+            self._held_until = {key: until for key, until in self._held_until.items() if until > now}
         start, self._tats[slot.key] = reserve(self._tats.get(slot.key, now), now, slot, lag=self.lag)
         wait = start - now
+        pushed = self._pushed.get(slot.key, 0.0)
         if wait > 0:
             await self._sleep(wait)
+        # A 429 while this call waited pushed the schedule back, this call with it.
+        while (later := self._pushed.get(slot.key, 0.0) - pushed) > 0:
+            pushed += later
+            wait += later
+            await self._sleep(later)
         return wait
+
+    async def hold(self, method: str, *, channel: str | None = None, seconds: float) -> None:
+        if not _knows_bucket(method, channel):
+            return
+        slot = slot_for(method, channel, scale=self.scale)
+        now = self._clock()
+        if now < self._held_until.get(slot.key, now):
+            return
+        self._held_until[slot.key] = now + seconds
+        self._pushed[slot.key] = self._pushed.get(slot.key, 0.0) + seconds
+        self._tats[slot.key] = held_back(self._tats.get(slot.key, now), now, slot, seconds)
 
     async def close(self) -> None:
         return None
 
 
 # `reserve` on Redis's clock, in microseconds (exact in a double up to 2^53), so every process agrees.
-# KEYS[1]: the bucket; ARGV: interval, tolerance and lag in µs. Returns the wait in µs.
+# KEYS[1]: the bucket, KEYS[2]: how far 429s pushed it back; ARGV: interval, tolerance and lag in µs.
+# Returns the wait and the push so far, in µs.
 RESERVE_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
@@ -212,7 +262,23 @@ else
 end
 local next_tat = tat + interval
 redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
-return math.floor(start - now)
+return {math.floor(start - now), tonumber(redis.call('GET', KEYS[2]) or '0')}
+"""
+
+# `held_back` on Redis's clock, once per Retry-After window. KEYS[1]: the bucket, KEYS[2]: its push,
+# KEYS[3]: the window's marker; ARGV: tolerance and Retry-After in µs.
+HOLD_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local tolerance = tonumber(ARGV[1])
+local seconds = tonumber(ARGV[2])
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', math.ceil(seconds / 1000)) then return 0 end
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local held = math.max(tat + seconds, now + seconds + tolerance)
+redis.call('SET', KEYS[1], string.format('%.0f', held), 'PX', math.ceil((held - now) / 1000) + 1000)
+redis.call('INCRBY', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], math.ceil((held - now) / 1000) + 3600000)
+return 1
 """
 
 
@@ -237,6 +303,7 @@ class RedisPacer:
         self.scale = scale
         self.lag = lag
         self._reserve = redis.register_script(RESERVE_SCRIPT)
+        self._hold = redis.register_script(HOLD_SCRIPT)
         self._warned = 0.0
 
     @classmethod
@@ -249,21 +316,40 @@ class RedisPacer:
 
     async def pace(self, method: str, *, channel: str | None = None) -> float:
         slot = slot_for(method, channel, scale=self.scale)
+        bucket, push = self._prefix + slot.key, self._prefix + "pushed:" + slot.key
+        wait = 0.0
         try:
-            waited = await self._reserve(
-                keys=[self._prefix + slot.key],
+            waited, pushed = await self._reserve(
+                keys=[bucket, push],
                 args=[round(slot.interval * 1e6), round(slot.tolerance * 1e6), round(self.lag * 1e6)],
             )
+            wait = int(waited) / 1e6
+            if wait > 0:
+                await self._sleep(wait)
+            # A 429 while this call waited pushed the schedule back, this call with it.
+            while (later := int(await self._redis.get(push) or 0) - int(pushed)) > 0:
+                pushed = int(pushed) + later
+                wait += later / 1e6
+                await self._sleep(later / 1e6)
         except RedisError as error:
-            # Pacing is a courtesy to Slack, never a reason to fail a call: 429s are still retried.
-            if time.monotonic() - self._warned > 60:
-                self._warned = time.monotonic()
-                log.warning("Slack pacing is off while Redis fails: %s", error)
-            return 0.0
-        wait = int(waited) / 1e6
-        if wait > 0:
-            await self._sleep(wait)
+            self._pacing_off(error)
         return wait
+
+    async def hold(self, method: str, *, channel: str | None = None, seconds: float) -> None:
+        if not _knows_bucket(method, channel):
+            return
+        slot = slot_for(method, channel, scale=self.scale)
+        keys = [self._prefix + name + slot.key for name in ("", "pushed:", "held:")]
+        try:
+            await self._hold(keys=keys, args=[round(slot.tolerance * 1e6), round(seconds * 1e6)])
+        except RedisError as error:
+            self._pacing_off(error)
+
+    def _pacing_off(self, error: RedisError) -> None:
+        # Pacing is a courtesy to Slack, never a reason to fail a call: 429s are still retried.
+        if time.monotonic() - self._warned > 60:
+            self._warned = time.monotonic()
+            log.warning("Slack pacing is off while Redis fails: %s", error)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -39,6 +39,14 @@ class FakeTime:
         self.slept.append(seconds)
 
 
+class GatedTime(FakeTime):
+    """A FakeTime whose sleeps yield to the event loop, so a test can act while a caller waits."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        await asyncio.sleep(0)
+
+
 def pacer(time: FakeTime, *, scale: float = 1.0, lag: float = 0.0) -> MemoryPacer:
     return MemoryPacer(scale=scale, lag=lag, clock=time.clock, sleep=time.sleep)
 
@@ -145,9 +153,53 @@ async def test_the_pacer_forgets_full_buckets_of_channels_long_idle():
     assert len(p._tats) == 1
 
 
+async def test_a_429_pushes_back_the_call_waiting_for_a_slot_and_the_calls_to_come():
+    time = GatedTime()
+    p = pacer(time)
+    await waits(p, "pins.add", 20)  # the burst; Slack's count runs ahead of ours
+    waiting = asyncio.create_task(p.pace("pins.add"))  # due in 3 s
+    await asyncio.sleep(0)
+    await p.hold("pins.add", seconds=2)
+    assert await waiting == 5.0
+    assert time.slept == [3.0, 2.0]
+    assert await p.pace("pins.add") == 8.0  # 6 s, and the 2 s Slack asked for
+
+
+async def test_429s_of_calls_in_flight_in_one_retry_after_window_push_back_once():
+    time = FakeTime()
+    p = pacer(time)
+    await waits(p, "pins.add", 20)
+    for _ in range(5):  # five calls sent together, all answered 429
+        await p.hold("pins.add", seconds=2)
+    assert await p.pace("pins.add") == 5.0
+    time.now += 2.0  # a 429 after the window is news: it pushes again
+    await p.hold("pins.add", seconds=2)
+    assert await p.pace("pins.add") == 8.0  # due at 1008, pushed 2 s, asked at 1002
+
+
+async def test_after_a_429_an_idle_bucket_counts_as_empty_and_does_not_burst():
+    time = FakeTime()
+    p = pacer(time)
+    await p.hold("conversations.create", seconds=3)  # someone else spent the budget
+    assert await waits(p, "conversations.create", 3) == [3.0, 6.0, 9.0]
+    assert await p.pace("conversations.setTopic") == 0.0
+
+
+async def test_a_429_holds_back_only_its_own_channel_and_never_a_channel_it_cannot_name():
+    time = FakeTime()
+    p = pacer(time)
+    await p.hold("chat.postMessage", seconds=5)  # slack-sdk hides JSON bodies: no channel known
+    assert await p.pace("chat.postMessage", channel="C1") == 0.0
+    await p.hold("chat.postMessage", channel="C1", seconds=5)
+    assert await p.pace("chat.postMessage", channel="C1") == 5.0
+    assert await p.pace("chat.postMessage", channel="C2") == 0.0
+
+
 async def test_no_pacing_never_waits():
     p = NoPacing()
     assert [await p.pace("conversations.create") for _ in range(100)] == [0.0] * 100
+    await p.hold("conversations.create", seconds=30)
+    assert await p.pace("conversations.create") == 0.0
 
 
 @pytest.mark.parametrize(
