@@ -102,7 +102,8 @@ async def fill(url: str, args: argparse.Namespace, rng: random.Random) -> None:
                 for n in range(2000)
             ]
             await connection.execute(insert(SWARMS), swarms)
-            engaged = rng.sample(experts, 6000)
+            # Three experts engaged in each open swarm (fewer when the directory is smaller than that).
+            engaged = rng.sample(experts, min(len(experts), 3 * len(swarms)))
             invitations = [
                 {
                     "swarm_id": 1 + n // 3,
