@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,25 +110,25 @@ class Invitations:
         await all_finished(*(self._send_dm(view, invitation) for invitation in pending))
 
     async def _send_dm(self, view: SwarmView, invitation: Invitation) -> None:
-        carried: dict[str, Any] = {"invitation": invitation.id}
-        marker = {"event_type": INVITATION_EVENT, "event_payload": carried}
-        channel, ts = invitation.dm_channel, None
+        channel = invitation.dm_channel
+        again = channel is not None  # an earlier attempt got this far: its DM may be out but unrecorded
         if channel is None:
             channel = await self._gateway.open_dm(invitation.user_id)
             # Recorded before the post: a process dying after it leaves the channel to look in.
             await record(self._sessions, Invitation, invitation.id, dm_channel=channel)
-        else:  # an earlier attempt got this far: its DM may be out but unrecorded
-            ts = await self._gateway.find_message_with_metadata(
-                channel, event_type=INVITATION_EVENT, payload=carried
-            )
-        if ts is None:
-            message = render(
-                "messages/expert_invitation",
-                swarm=view,
-                invitation=_view(invitation),
-                timeout=self._timeout_text,
-            )
-            ts = await self._gateway.post_message(channel, **message, metadata=marker)
+        message = render(
+            "messages/expert_invitation",
+            swarm=view,
+            invitation=_view(invitation),
+            timeout=self._timeout_text,
+        )
+        ts = await self._gateway.post_once(
+            channel,
+            **message,
+            event_type=INVITATION_EVENT,
+            payload={"invitation": invitation.id},
+            again=again,
+        )
         await record(self._sessions, Invitation, invitation.id, dm_ts=ts)
 
     async def answer(self, invitation_id: int, user_id: str, *, accept: bool) -> None:

@@ -6,10 +6,9 @@ everything went out, the job is cancelled. When Slack failed past the gateway's 
 died part-way, the job sends what is missing, retrying with the scheduler's backoff until Slack answers.
 
 Each notice is recorded on the timeline (`resolution_notice`, with its part and the resolution's round,
-so a reopened and resolved-again swarm announces again) as soon as it is out. The channel posts also carry
-message metadata, so the job finds one that went out just before a crash instead of posting it twice.
-Only the survey's DM has no such lookup (reading DMs needs a scope the app does not ask for): a crash
-between sending it and recording it sends it again.
+so a reopened and resolved-again swarm announces again) as soon as it is out. The channel posts and the
+survey's DM also carry message metadata, so the job finds one that went out just before a crash instead of
+sending it twice; so do the stakeholders' DMs (Broadcasts, with the resolution's tag).
 """
 
 from __future__ import annotations
@@ -154,7 +153,9 @@ class ResolutionNotices:
             survey = render("messages/csat_survey", swarm=swarm, answered=None, commented=False)
             await send.to_person("csat", swarm.requested_by, survey)
         if "stakeholders" not in done:
-            await self._broadcasts.send(swarm, playbook, "resolved", resolution)
+            await self._broadcasts.send(
+                swarm, playbook, "resolved", resolution, once=f"resolved/{round_}", again=look_up
+            )
             await send.mark("stakeholders")
 
 
@@ -209,8 +210,13 @@ class _Sender:
             return
         gateway = self._gateway
         try:
-            await gateway.post_message(
-                await gateway.open_dm(user), text=message["text"], blocks=message["blocks"]
+            await gateway.post_once(
+                await gateway.open_dm(user),
+                text=message["text"],
+                blocks=message["blocks"],
+                event_type=NOTICE_EVENT,
+                payload={"swarm_id": self._swarm.id, "part": f"{self._round}/{part}"},
+                again=self._strict,
             )
         except SlackCallFailed as failure:
             await self._refused(part, failure)

@@ -105,7 +105,8 @@ class SwarmBuilder:
         posts = self._posts.post_all(swarm, view, gaps or [], resuming=resuming)
         steps.append(_attempt("post_messages", posts))
         if not swarm.open_broadcast_sent and swarm.playbook in self._playbooks:
-            steps.append(_attempt("notify_stakeholders", self._broadcast_open(swarm, view)))
+            broadcast = self._broadcast_open(swarm, view, again=resuming)
+            steps.append(_attempt("notify_stakeholders", broadcast))
         failures = [failure for failure in await asyncio.gather(*steps) if failure is not None]
         if failures:
             await self._give_up(swarm, failures)
@@ -213,9 +214,10 @@ class SwarmBuilder:
         await call(swarm.channel_id, text)
         await record(self._sessions, Swarm, swarm.id, **{flag: True})
 
-    async def _broadcast_open(self, swarm: Swarm, view: SwarmView) -> None:
+    async def _broadcast_open(self, swarm: Swarm, view: SwarmView, *, again: bool) -> None:
         assert swarm.playbook is not None
-        await self._broadcasts.send(view, self._playbooks.get(swarm.playbook), "opened")
+        playbook = self._playbooks.get(swarm.playbook)
+        await self._broadcasts.send(view, playbook, "opened", once="opened", again=again)
         await record(self._sessions, Swarm, swarm.id, open_broadcast_sent=True)
 
     async def _give_up(self, swarm: Swarm, failures: list[Failure]) -> NoReturn:

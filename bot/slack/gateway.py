@@ -38,6 +38,7 @@ BLOCK_LIMIT = 50  # blocks per message
 INVITE_BATCH = 100  # conversations.invite accepts at most 100 users per call
 TRANSIENT_STATUSES = (500, 502, 503, 504)
 NAME_ATTEMPTS = 20
+POST_ONCE_TRIES = 3  # posts of a tagged message after transient failures, each looked for first
 
 
 class TransientServerErrorRetryHandler(AsyncServerErrorRetryHandler):
@@ -346,6 +347,7 @@ class SlackGateway(SlackReader):
             arguments["blocks"] = _within_block_limit(blocks)
         if thread_ts:
             arguments["thread_ts"] = thread_ts
+        await self.pacer.pace("chat.postMessage", channel=channel)
         client = self.client
         single_shot = AsyncWebClient(
             token=client.token,
@@ -368,6 +370,40 @@ class SlackGateway(SlackReader):
                 "chat.postMessage", f"{CONNECTION_FAILED} ({type(error).__name__})"
             ) from error
         return str(response["ts"])
+
+    async def post_once(
+        self,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        event_type: str,
+        payload: dict[str, Any],
+        again: bool,
+    ) -> str:
+        """Post a message tagged (`event_type`, `payload`) once, however often the caller tries; its ts.
+
+        Each post is made at most once (post_message_at_most_once). Before posting `again` (the caller's
+        earlier try failed or died) and before each retry after a transient failure, the channel's history
+        is searched for the tag: a message found is the answer, and nothing is posted. (The bot must be
+        able to read the channel: its own channels and DMs, with the manifest's history scopes.)
+        """
+        metadata = {"event_type": event_type, "event_payload": payload}
+        tries = 0
+        while True:
+            tries += 1
+            if again:
+                found = await self.find_message_with_metadata(channel, event_type=event_type, payload=payload)
+                if found is not None:
+                    return found
+            try:
+                return await self.post_message_at_most_once(
+                    channel, text=text, blocks=blocks, metadata=metadata
+                )
+            except SlackCallFailed as failure:
+                if not failure.transient or tries == POST_ONCE_TRIES:
+                    raise
+                again = True  # Slack may have posted before it failed
 
 
 def name_candidates(name: str) -> list[str]:

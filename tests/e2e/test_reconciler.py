@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from bot.sandbox import FaultConfig
 from bot.services import Services
 from storage.models import Invitation, Job, RoleAssignment, Swarm, Task
-from tests.e2e.conftest import Stack, settings_for
+from tests.e2e.conftest import Stack, settings_for, text_of
 
 
 async def test_a_half_built_swarm_is_finished_and_lost_clocks_restarted(stack: Stack):
@@ -62,7 +62,13 @@ async def test_messages_posted_by_a_build_that_died_before_recording_them_are_no
     async with stack.sessions() as session:
         # As if the process died after Slack answered each post but before the ts was written down.
         await session.execute(
-            update(Swarm).values(status="opening", brief_ts=None, experts_posted=False, checklist_ts=None)
+            update(Swarm).values(
+                status="opening",
+                brief_ts=None,
+                experts_posted=False,
+                checklist_ts=None,
+                open_broadcast_sent=False,
+            )
         )
         await session.execute(update(Task).values(message_ts=None))
         await session.execute(update(RoleAssignment).values(message_ts=None))
@@ -78,6 +84,8 @@ async def test_messages_posted_by_a_build_that_died_before_recording_them_are_no
     finally:
         await services.aclose()
     assert [m["ts"] for m in stack.sandbox.messages(channel, system=False)] == posted
+    feed = [text_of(m) for m in stack.sandbox.messages(stack.cast.feed_channel, system=False)]
+    assert sum("Escalation opened: ZD-97" in text for text in feed) == 1
     for dm in {channel for channel, _ in dms.values()}:  # found, not sent again
         recorded = sorted(ts for channel, ts in dms.values() if channel == dm)
         assert [m["ts"] for m in stack.sandbox.messages(dm, system=False)] == recorded

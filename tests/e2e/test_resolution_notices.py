@@ -21,6 +21,15 @@ def surveys_sent(stack: Stack, user: str) -> int:
     )
 
 
+def stakeholder_dms(stack: Stack, headline: str) -> int:
+    return sum(
+        headline in text_of(message)
+        for channel in stack.sandbox.channels(include_dms=True)
+        if channel.get("is_im")
+        for message in stack.sandbox.messages(channel["id"], system=False)
+    )
+
+
 async def pending_kinds(stack: Stack) -> list[str]:
     async with stack.sessions() as session:
         return sorted((await session.scalars(select(Job.kind).where(Job.state == "pending"))).all())
@@ -49,11 +58,14 @@ async def test_notices_slack_refused_are_sent_by_the_backstop_once_slack_answers
     assert count(stack, channel, "resolved* by") == 1
 
 
-async def test_a_crash_after_posting_does_not_post_again(stack: Stack, scheduler: Scheduler):
+async def test_a_crash_after_sending_does_not_send_again(stack: Stack, scheduler: Scheduler):
     channel = await opened(stack, "ZD-61 sev2 Reports slow")
+    await stack.escalate("role csm @carol", channel=channel)
     await stack.escalate("resolve Rebuilt the index", channel=channel)
     assert await pending_kinds(stack) == ["archive_swarm"]  # everything went out: no backstop left
-    # As if the process died after posting the channel notices, before recording them.
+    dms_before = stakeholder_dms(stack, "Escalation resolved: ZD-61")
+    assert dms_before == 1  # the account team heard
+    # As if the process died after sending every notice, before recording any.
     async with stack.sessions() as session:
         swarm = await session.scalar(select(Swarm))
         marks = (await session.scalars(select(TimelineEntry).where(TimelineEntry.kind == MARK))).all()
@@ -63,11 +75,7 @@ async def test_a_crash_after_posting_does_not_post_again(stack: Stack, scheduler
             "review",
             "stakeholders",
         ]
-        await session.execute(
-            delete(TimelineEntry).where(
-                TimelineEntry.id.in_([m.id for m in marks if m.detail["part"] in ("announcement", "review")])
-            )
-        )
+        await session.execute(delete(TimelineEntry).where(TimelineEntry.id.in_([m.id for m in marks])))
         await session.commit()
         assert swarm.resolved_at is not None
     services = scheduler.services
@@ -77,6 +85,9 @@ async def test_a_crash_after_posting_does_not_post_again(stack: Stack, scheduler
     assert count(stack, channel, "resolved* by") == 1
     assert count(stack, channel, "Review") == 1
     assert surveys_sent(stack, stack.person("alice")) == 1
+    feed = [text_of(m) for m in stack.sandbox.messages(stack.cast.feed_channel, system=False)]
+    assert sum("Escalation resolved: ZD-61" in text for text in feed) == 1
+    assert stakeholder_dms(stack, "Escalation resolved: ZD-61") == dms_before
     async with stack.sessions() as session:
         parts = (await session.scalars(select(TimelineEntry.detail).where(TimelineEntry.kind == MARK))).all()
         assert sorted(part["part"] for part in parts) == ["announcement", "csat", "review", "stakeholders"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from bot.errors import SlackCallFailed
+from bot.errors import CONNECTION_FAILED, SlackCallFailed
 from bot.sandbox import FaultConfig, MethodLimit, RateLimitConfig, Sandbox, SandboxConfig
 from bot.slack.gateway import SlackGateway, build_client
 
@@ -85,3 +87,63 @@ async def test_a_taken_name_gets_the_next_free_suffix(sandbox, gateway):
     sandbox.add_channel("esc-zd-1-2", created_by=owner)
     created = await gateway.create_channel("esc-zd-1", is_private=False)
     assert created.name == "esc-zd-1-3"
+
+
+class LosesAnswers(SlackGateway):
+    """Slack posts, then the answer is lost on the way back, for the first `lost` posts."""
+
+    def __init__(self, sandbox: Sandbox, *, lost: int, posts: bool = True) -> None:
+        super().__init__(build_client(token=sandbox.bot_token, base_url=sandbox.api_url))
+        self.lost = lost
+        self.posts = posts
+
+    async def post_message_at_most_once(self, channel: str, **arguments: Any) -> str:
+        if self.lost:
+            self.lost -= 1
+            if self.posts:
+                await super().post_message_at_most_once(channel, **arguments)
+            raise SlackCallFailed("chat.postMessage", f"{CONNECTION_FAILED} (ServerDisconnectedError)")
+        return await super().post_message_at_most_once(channel, **arguments)
+
+
+TAG = {"event_type": "swarmbot_test", "payload": {"swarm_id": 7, "part": "survey"}}
+
+
+def tagged(sandbox: Sandbox, channel: str) -> list[str]:
+    return [
+        m["ts"]
+        for m in sandbox.messages(channel, system=False)
+        if m.get("metadata", {}).get("event_type") == "swarmbot_test"
+    ]
+
+
+async def test_a_tagged_post_tried_again_is_answered_by_the_message_already_there(sandbox, gateway):
+    channel = (await gateway.create_channel("once", is_private=False)).id
+    first = await gateway.post_once(channel, text="How did we do?", again=False, **TAG)
+    again = await gateway.post_once(channel, text="How did we do?", again=True, **TAG)
+    other = await gateway.post_once(
+        channel, text="Other", again=True, event_type="swarmbot_test", payload={"swarm_id": 7, "part": "x"}
+    )
+    assert again == first and other != first
+    assert tagged(sandbox, channel) == [first, other]
+
+
+async def test_a_tagged_post_whose_answer_was_lost_is_found_not_posted_twice(sandbox):
+    gateway = LosesAnswers(sandbox, lost=1)
+    channel = (await gateway.create_channel("lost", is_private=False)).id
+    ts = await gateway.post_once(channel, text="How did we do?", again=False, **TAG)
+    assert tagged(sandbox, channel) == [ts]
+
+
+async def test_a_tagged_post_slack_failed_is_posted_on_a_later_try_and_gives_up_after_three(sandbox):
+    gateway = LosesAnswers(sandbox, lost=2, posts=False)
+    channel = (await gateway.create_channel("failed", is_private=False)).id
+    ts = await gateway.post_once(channel, text="How did we do?", again=False, **TAG)
+    assert tagged(sandbox, channel) == [ts]
+    gateway.lost = 3
+    with pytest.raises(SlackCallFailed):
+        await gateway.post_once(
+            channel, text="Again", again=False, event_type="swarmbot_test", payload={"swarm_id": 8}
+        )
+    with pytest.raises(SlackCallFailed, match="channel_not_found"):
+        await gateway.post_once("C0NOSUCH", text="Nowhere", again=False, **TAG)
