@@ -190,13 +190,14 @@ class _Sender:
         tag = f"{self._round}/{part}"
         ts = self._found.get(tag)
         if ts is None:
-            metadata = {
-                "event_type": NOTICE_EVENT,
-                "event_payload": {"swarm_id": self._swarm.id, "part": tag},
-            }
             try:
-                ts = await self._gateway.post_message(
-                    self._swarm.channel_id, text=message["text"], blocks=message["blocks"], metadata=metadata
+                ts = await self._gateway.post_once(
+                    self._swarm.channel_id,
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    event_type=NOTICE_EVENT,
+                    payload={"swarm_id": self._swarm.id, "part": tag},
+                    again=False,  # the backstop read the channel's notices once, into `found`
                 )
             except SlackCallFailed as failure:
                 await self._refused(part, failure)

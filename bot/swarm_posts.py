@@ -85,8 +85,13 @@ class SwarmPosts:
         earlier = self._earlier.get(channel, {}).get(tag)
         if earlier is not None:
             return earlier
-        metadata = {"event_type": SWARM_POST_EVENT, "event_payload": {"swarm_id": swarm_id, "part": tag}}
-        return await self._gateway.post_message(channel, **message, metadata=metadata)
+        return await self._gateway.post_once(
+            channel,
+            **message,
+            event_type=SWARM_POST_EVENT,
+            payload={"swarm_id": swarm_id, "part": tag},
+            again=False,  # the earlier posts were read once for the whole build
+        )
 
     async def _post_open_roles(self, swarm_id: int, channel: str, view: SwarmView) -> None:
         async with self._sessions() as session:

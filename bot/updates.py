@@ -108,18 +108,17 @@ class StatusUpdates:
             update_id = row.id
         assert swarm.channel_id is not None
         message = render("messages/status_update", swarm=swarm, update=update)
-        marker = {"event_type": UPDATE_EVENT, "event_payload": {"update": update_id}}
-        ts = None
-        if repeat:  # the first copy may have reached the channel before its process died
-            # The whole history, not from the first copy's time on: a repeat is rare, and a swarm channel
-            # is a few pages at most, while our clock and Slack's need not agree.
-            ts = await self._gateway.find_message_with_metadata(
-                swarm.channel_id, event_type=UPDATE_EVENT, payload={"update": update_id}
-            )
-        if ts is None:
-            ts = await self._gateway.post_message(
-                swarm.channel_id, text=message["text"], blocks=message["blocks"], metadata=marker
-            )
+        # A repeat looks for the first copy, which may have reached the channel before its process died: in
+        # the whole history, not from the first copy's time on (a repeat is rare, a swarm channel a few
+        # pages at most, and our clock and Slack's need not agree).
+        ts = await self._gateway.post_once(
+            swarm.channel_id,
+            text=message["text"],
+            blocks=message["blocks"],
+            event_type=UPDATE_EVENT,
+            payload={"update": update_id},
+            again=repeat,
+        )
         async with self._sessions() as session:
             stored = await session.get_one(StatusUpdate, update_id)
             stored.message_ts = ts

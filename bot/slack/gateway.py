@@ -38,7 +38,7 @@ BLOCK_LIMIT = 50  # blocks per message
 INVITE_BATCH = 100  # conversations.invite accepts at most 100 users per call
 TRANSIENT_STATUSES = (500, 502, 503, 504)
 NAME_ATTEMPTS = 20
-POST_ONCE_TRIES = 3  # posts of a tagged message after transient failures, each looked for first
+POST_ONCE_TRIES = 4  # as many as slack-sdk makes of a 5xx; after the first, each looks for the message first
 
 
 class TransientServerErrorRetryHandler(AsyncServerErrorRetryHandler):

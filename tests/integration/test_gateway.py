@@ -8,7 +8,7 @@ import pytest
 
 from bot.errors import CONNECTION_FAILED, SlackCallFailed
 from bot.sandbox import FaultConfig, MethodLimit, RateLimitConfig, Sandbox, SandboxConfig
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.gateway import POST_ONCE_TRIES, SlackGateway, build_client
 
 
 @pytest.fixture
@@ -135,12 +135,12 @@ async def test_a_tagged_post_whose_answer_was_lost_is_found_not_posted_twice(san
     assert tagged(sandbox, channel) == [ts]
 
 
-async def test_a_tagged_post_slack_failed_is_posted_on_a_later_try_and_gives_up_after_three(sandbox):
+async def test_a_tagged_post_slack_failed_is_posted_on_a_later_try_and_given_up_after_four(sandbox):
     gateway = LosesAnswers(sandbox, lost=2, posts=False)
     channel = (await gateway.create_channel("failed", is_private=False)).id
     ts = await gateway.post_once(channel, text="How did we do?", again=False, **TAG)
     assert tagged(sandbox, channel) == [ts]
-    gateway.lost = 3
+    gateway.lost = POST_ONCE_TRIES
     with pytest.raises(SlackCallFailed):
         await gateway.post_once(
             channel, text="Again", again=False, event_type="swarmbot_test", payload={"swarm_id": 8}

@@ -145,6 +145,9 @@ def environment(sandbox: Sandbox, database: str) -> dict[str, str]:
         "SLACK_API_URL": sandbox.api_url,
         "DATABASE_URL": database,
         "REDIS_URL": _flushed_redis_url(),
+        # A thousand posts in a few channels: paced, Slack's one a second per channel would take minutes.
+        # The sandbox enforces no rate limits here; pacing has its own tests.
+        "SWARMBOT_SLACK_PACING": "off",
     }
 
 
