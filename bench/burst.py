@@ -49,7 +49,7 @@ from bot.clock import FrozenClock
 from bot.sandbox import Driver, FaultConfig, RateLimitConfig, Sandbox, SandboxConfig
 from bot.sandbox.cast import DEMO_TIME
 from bot.server import serving
-from bot.slack.pacing import budget_for
+from bot.slack.budgets import budget_for
 from storage.db import create_engine, session_factory
 from storage.models import Swarm
 

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.slack.gateway import build_client
+from bot.slack.client import build_client
 
 COMMANDS = ("/escalate",)
 EVENTS = ("reaction_added", "reaction_removed", "member_joined_channel", "app_home_opened", "message")

@@ -46,7 +46,8 @@ from typing import Any
 
 from bench.report import publish
 from bot.clock import SystemClock
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import SlackGateway
 from bot.transcripts import Redactor, TranscriptArchive, TranscriptSummary
 from storage.db import SessionFactory, create_engine, session_factory, upgrade
 from storage.models import Swarm, Ticket

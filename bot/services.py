@@ -32,7 +32,8 @@ from bot.resolution_notices import ResolutionNotices
 from bot.roles import Roles
 from bot.scheduler import JobQueue
 from bot.sla import SlaClock
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import SlackGateway
 from bot.slack.pacing import pacer_for
 from bot.swarm_builder import SwarmBuilder
 from bot.swarm_clocks import SwarmClocks

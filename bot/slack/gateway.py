@@ -1,8 +1,8 @@
 """The Slack gateway: the only code that calls the Web API.
 
 slack-sdk's client does the HTTP, with its retry handlers for 429 (honouring Retry-After), 5xx and dropped
-connections. On top the gateway keeps Slack's limits (topic length, invite batches, name rules), turns
-expected Slack errors into results and unexpected ones into SlackCallFailed.
+connections (bot/slack/client.py). On top the gateway keeps Slack's limits (topic length, invite batches,
+name rules), turns expected Slack errors into results and unexpected ones into SlackCallFailed.
 """
 
 from __future__ import annotations
@@ -15,19 +15,12 @@ from typing import Any
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.errors import CONNECTION_FAILED, SlackCallFailed
 from bot.slack.channel_names import with_suffix
+from bot.slack.client import PacedRateLimitRetryHandler
 from bot.slack.mrkdwn import truncate
 from bot.slack.pacing import NoPacing, Pacer
 from bot.slack.reading import SlackReader
@@ -36,83 +29,8 @@ TOPIC_LIMIT = 250  # conversations.setTopic / setPurpose
 TEXT_LIMIT = 4000  # chat.postMessage `text`: Slack truncates beyond 40,000 but advises 4,000
 BLOCK_LIMIT = 50  # blocks per message
 INVITE_BATCH = 100  # conversations.invite accepts at most 100 users per call
-TRANSIENT_STATUSES = (500, 502, 503, 504)
 NAME_ATTEMPTS = 20
 POST_ONCE_TRIES = 4  # as many as slack-sdk makes of a 5xx; after the first, each looks for the message first
-
-
-class TransientServerErrorRetryHandler(AsyncServerErrorRetryHandler):
-    """Retries every transient 5xx: slack-sdk's own handler retries only 500 and 503, but Slack's edge
-    also answers 502 and 504 when it is busy, and those fail a call that a second try would finish."""
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code in TRANSIENT_STATUSES
-
-
-class PacedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
-    """slack-sdk's 429 handler (wait Retry-After, retry) that first tells the pacer, so the calls queued
-    behind this one move back with it instead of each meeting a 429 of its own."""
-
-    def __init__(self, pacer: Pacer, *, max_retry_count: int = 5) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.pacer = pacer
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        if response is not None:
-            method = request.url.rsplit("/", 1)[-1]
-            await self.pacer.hold(method, channel=_channel_of(request), seconds=_retry_after(response))
-        await super().prepare_for_next_attempt_async(
-            state=state, request=request, response=response, error=error
-        )
-
-
-def _channel_of(request: HttpRequest) -> str | None:
-    """The channel a form-encoded call names (JSON bodies are not in slack-sdk's HttpRequest)."""
-    for params in (request.data, request.body_params):
-        if isinstance(params, dict) and params.get("channel"):
-            return str(params["channel"])
-    return None
-
-
-def _retry_after(response: HttpResponse) -> float:
-    for name, values in response.headers.items():
-        if name.lower() == "retry-after":
-            try:
-                return float(values[0] if isinstance(values, list) else values)
-            except (TypeError, ValueError, IndexError):
-                break
-    return 1.0  # slack-sdk's own default
-
-
-def build_client(*, token: str, base_url: str, timeout: int = 30) -> AsyncWebClient:
-    """slack-sdk's async client on `base_url`, retrying rate limits, server errors and lost connections.
-
-    Its 429 handler reports to the pacer of the SlackGateway the client is given to.
-    """
-    return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
-        retry_handlers=[
-            PacedRateLimitRetryHandler(NoPacing(), max_retry_count=5),
-            TransientServerErrorRetryHandler(max_retry_count=3),
-            AsyncConnectionErrorRetryHandler(max_retry_count=3),
-        ],
-    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from bot.clock import FrozenClock
 from bot.expert_file import InvalidExpertFile
 from bot.experts import ExpertDirectory
 from bot.sandbox import Sandbox, SandboxConfig
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import SlackGateway
 from storage.db import create_engine, session_factory
 from storage.models import Expert, ExpertSkill, Invitation, Swarm, Ticket
 

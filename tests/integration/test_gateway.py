@@ -8,7 +8,8 @@ import pytest
 
 from bot.errors import CONNECTION_FAILED, SlackCallFailed
 from bot.sandbox import FaultConfig, MethodLimit, RateLimitConfig, Sandbox, SandboxConfig
-from bot.slack.gateway import POST_ONCE_TRIES, SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import POST_ONCE_TRIES, SlackGateway
 
 
 @pytest.fixture

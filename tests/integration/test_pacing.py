@@ -11,7 +11,8 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.sandbox import RateLimitConfig, Sandbox, SandboxConfig
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import SlackGateway
 from bot.slack.pacing import MemoryPacer, NoPacing, Pacer, RedisPacer
 from tests.conftest import REDIS_TEST_URL
 

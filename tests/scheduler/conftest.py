@@ -15,7 +15,8 @@ from bot.clock import FrozenClock
 from bot.coordination import MemoryCoordinator
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.scheduler import JobContext, JobHandler, JobQueue, JobView, Worker
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import SlackGateway
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Swarm, Ticket
 

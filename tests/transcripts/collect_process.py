@@ -9,7 +9,8 @@ import asyncio
 import sys
 
 from bot.clock import SystemClock
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import SlackGateway
 from bot.transcripts import Redactor, TranscriptArchive
 from storage.db import create_engine, session_factory
 

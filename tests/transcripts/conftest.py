@@ -9,7 +9,8 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.sandbox import Sandbox, SandboxConfig
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import SlackGateway
 from bot.transcripts import Redactor, TranscriptArchive
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Swarm, Ticket

@@ -8,7 +8,8 @@ import pytest
 
 from bot.errors import SlackCallFailed
 from bot.sandbox import Sandbox
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.client import build_client
+from bot.slack.gateway import SlackGateway
 from bot.transcripts import TranscriptArchive
 
 

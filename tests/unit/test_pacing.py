@@ -9,14 +9,11 @@ import pytest
 from bot.errors import ConfigurationError
 from bot.sandbox.methods import REGISTRY
 from bot.sandbox.ratelimit import TIER_BUDGETS as SANDBOX_TIER_BUDGETS
+from bot.slack.budgets import METHOD_TIERS, SPECIAL_BUDGETS, TIER_BUDGETS, budget_for
 from bot.slack.pacing import (
-    METHOD_TIERS,
-    SPECIAL_BUDGETS,
-    TIER_BUDGETS,
     MemoryPacer,
     NoPacing,
     RedisPacer,
-    budget_for,
     budget_namespace,
     pacer_for,
     pacing_scale,
