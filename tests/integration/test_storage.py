@@ -1,11 +1,17 @@
+"""Storage against both databases: the migrations, the models they must match, and the rules in the schema."""
+
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import create_engine, current_revision, head_revision, session_factory
-from storage.models import Swarm, Ticket
+from storage.models import Base, Swarm, Ticket
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -27,6 +33,22 @@ async def test_migrations_reach_head(database_url):
     engine = create_engine(database_url)
     try:
         assert await current_revision(engine) == head_revision()
+    finally:
+        await engine.dispose()
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_the_migrated_schema_is_exactly_what_the_models_declare(database_url):
+    # A model changed without its revision (or a revision that drifted from the models) shows up here as
+    # Alembic's autogenerate would write it: added or removed tables, columns, indexes, changed types.
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_differences) == []
     finally:
         await engine.dispose()
 
