@@ -177,6 +177,7 @@ class Services:
             posts=posts,
             invitations=invitations,
             broadcasts=broadcasts,
+            before_ready=clocks.guard,
             on_ready=home.after(clocks.start),
         )
         swarms = Swarms(

@@ -72,6 +72,7 @@ class SwarmBuilder:
         posts: SwarmPosts,
         invitations: Invitations,
         broadcasts: Broadcasts,
+        before_ready: Callable[[int], Awaitable[None]],
         on_ready: Callable[[int], Awaitable[None]],
     ) -> None:
         self._sessions = sessions
@@ -81,6 +82,7 @@ class SwarmBuilder:
         self._posts = posts
         self._invitations = invitations
         self._broadcasts = broadcasts
+        self._before_ready = before_ready  # guards the clocks' start: a backstop job, in case we die
         self._on_ready = on_ready  # starts the swarm's clocks: reminders, levels, SLA, invitation timeouts
 
     async def complete(self, swarm_id: int, gaps: list[Gap] | None = None) -> SwarmView:
@@ -110,6 +112,7 @@ class SwarmBuilder:
         failures = [failure for failure in await asyncio.gather(*steps) if failure is not None]
         if failures:
             await self._give_up(swarm, failures)
+        await self._before_ready(swarm_id)
         view = await self._mark_ready(swarm_id)
         await self._on_ready(swarm_id)
         return view

@@ -1,6 +1,8 @@
 """Everything timed about a swarm, together: reminders, escalation levels, SLA alerts, invitation timeouts.
 
-Started when a swarm is ready, re-planned when its severity changes, stopped when it is resolved.
+Started when a swarm is ready, re-planned when its severity changes, stopped when it is resolved. The
+start is guarded: before a swarm is marked ready, a `start_clocks` job is scheduled a minute ahead and
+cancelled once the clocks are planned, so a process dying in between leaves the worker to start them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from storage.db import SessionFactory
 from storage.models import Invitation, Swarm
 
 INVITATION_TIMEOUT = "invitation_timeout"
+START = "start_clocks"
+START_BACKSTOP = timedelta(minutes=1)  # long enough for the inline start to finish and cancel it
+
+
+def start_key(swarm_id: int) -> str:
+    """The backstop job that starts a swarm's clocks if the process that made it ready could not."""
+    return f"swarm:{swarm_id}:start_clocks"
 
 
 def invitation_key(invitation_id: int) -> str:
@@ -59,8 +68,24 @@ class SwarmClocks:
         self._permissions = permissions
         self._invitation_timeout = invitation_timeout
 
+    async def guard(self, swarm_id: int) -> None:
+        """Schedule the backstop of `start`; call it before the swarm is marked ready."""
+        due = self._clock.now() + START_BACKSTOP
+        await self._jobs.schedule(START, due_at=due, swarm_id=swarm_id, key=start_key(swarm_id))
+
     async def start(self, swarm_id: int) -> None:
         """Plan every clock of a swarm that just became ready (safe to repeat: keys make it idempotent)."""
+        await self._plan(swarm_id)
+        await self._jobs.cancel(start_key(swarm_id))
+
+    async def start_late(self, swarm_id: int) -> None:
+        """The backstop job: start the clocks of a swarm that became ready and did not get them."""
+        async with self._sessions() as session:
+            swarm = await session.get(Swarm, swarm_id)
+        if swarm is not None and swarm.status == "open":
+            await self._plan(swarm_id)  # the job itself is the guard: the worker marks it done
+
+    async def _plan(self, swarm_id: int) -> None:
         await self._reminders.plan(swarm_id)
         await self._levels.plan(swarm_id)
         await self._sla.plan(swarm_id)

@@ -23,7 +23,7 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
     from bot.experts import SYNC_EVERY, SYNC_KIND
     from bot.poster import JobPoster
     from bot.resolution import ARCHIVE
-    from bot.swarm_clocks import INVITATION_TIMEOUT
+    from bot.swarm_clocks import INVITATION_TIMEOUT, START
 
     gateway = services.gateway
 
@@ -38,6 +38,10 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
 
     async def invitation_timeout(job: JobView, context: JobContext) -> None:
         await services.invitations.expire(int(job.payload["invitation"]))
+
+    async def start_clocks(job: JobView, context: JobContext) -> None:
+        assert job.swarm_id is not None
+        await services.clocks.start_late(job.swarm_id)
 
     async def archive(job: JobView, context: JobContext) -> None:
         await services.archiver.archive(job, context, JobPoster(context, gateway))
@@ -63,6 +67,7 @@ def job_handlers(services: Services) -> dict[str, JobHandler]:
         levels.KIND: escalation_level,
         sla.KIND: sla_alert,
         INVITATION_TIMEOUT: invitation_timeout,
+        START: start_clocks,
         reconciler.KIND: reconcile,
         SYNC_KIND: directory_sync,
         ARCHIVE: archive,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from bot.sandbox import FaultConfig
+from bot.scheduler import Worker
+from bot.scheduler.registry import job_handlers
 from bot.services import Services
+from bot.swarm_clocks import START, SwarmClocks
 from storage.models import Invitation, Job, RoleAssignment, Swarm, Task
 from tests.e2e.conftest import Stack, settings_for, text_of
 
@@ -97,3 +101,57 @@ async def test_messages_posted_by_a_build_that_died_before_recording_them_are_no
         assert swarm.brief_ts in posted and swarm.checklist_ts in posted
         task_ts = (await session.scalars(select(Task.message_ts))).all()
         assert len(task_ts) > 1 and set(task_ts) <= set(posted)
+
+
+async def test_clocks_a_crash_kept_from_starting_are_started_by_the_backstop_within_a_minute(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+):
+    stack.sandbox.set_faults(
+        FaultConfig(error_rate=1.0, error_kinds=("internal_error",), methods=frozenset({"pins.add"}))
+    )
+    await stack.escalate("ZD-98 sev2 Exports slow")  # half built: finished below by the reconciler
+    stack.sandbox.set_faults(FaultConfig())
+
+    async def dies(self: SwarmClocks, swarm_id: int) -> None:
+        raise ProcessDied("killed between marking the swarm ready and starting its clocks")
+
+    monkeypatch.setattr(SwarmClocks, "start", dies)
+    services = Services.create(settings_for(stack.sandbox, stack.backend), clock=stack.clock)
+    try:
+        stack.clock.advance(timedelta(minutes=3))
+        with pytest.raises(ProcessDied):
+            await services.reconciler.run()
+        async with stack.sessions() as session:
+            assert (await session.scalar(select(Swarm.status))) == "open"
+        assert [job.kind for job in await services.jobs.pending()] == [START]
+    finally:
+        await services.aclose()
+    monkeypatch.undo()
+
+    services = Services.create(settings_for(stack.sandbox, stack.backend), clock=stack.clock)
+    try:
+        worker = Worker(
+            queue=services.jobs,
+            handlers=job_handlers(services),
+            clock=stack.clock,
+            coordinator=services.coordinator,
+            owner="test-worker",
+        )
+        stack.clock.advance(timedelta(minutes=1))
+        assert await worker.run_once() == 1
+        kinds = sorted(job.kind for job in await services.jobs.pending())
+        assert "status_reminder" in kinds and START not in kinds
+        assert (await services.reconciler.run()).lines() == ["all swarms are whole"]
+    finally:
+        await services.aclose()
+
+
+async def test_a_swarm_whose_clocks_started_leaves_no_backstop_behind(stack: Stack):
+    await stack.escalate("ZD-99 sev2 Exports slow")
+    async with stack.sessions() as session:
+        kinds = (await session.scalars(select(Job.kind).where(Job.state == "pending"))).all()
+    assert "status_reminder" in kinds and START not in kinds
+
+
+class ProcessDied(Exception):
+    pass
