@@ -3,7 +3,8 @@
 The message carries the job in its metadata (`{"event_type": "swarmbot_job", "event_payload": {"job_id":
 …, "slot": …}}`) and its ts is recorded in the job's result before the job is marked done. A retry finds
 the ts in the result; if a crash fell between posting and recording, it finds the message in the
-channel's history by that metadata. Only a worker that lost its lease while still alive (a pause longer
+channel's history by that metadata (SlackGateway.post_once, which also looks before it retries a post
+Slack failed). Only a worker that lost its lease while still alive (a pause longer
 than the lease) could post beside its successor.
 """
 
@@ -59,24 +60,17 @@ async def post_once(
         return str(recorded["ts"])
     job = context.job
     marker: dict[str, Any] = {"job_id": job.id, "slot": slot}
-    ts: str | None = None
     try:
-        if job.attempts > 1:  # an earlier attempt may have posted, then died before recording
-            ts = await gateway.find_message_with_metadata(
-                channel,
-                event_type=JOB_EVENT_TYPE,
-                payload=marker,
-                oldest=slack_ts(job.created_at - CLOCK_SKEW),
-                thread_ts=thread_ts,
-            )
-        if ts is None:
-            ts = await gateway.post_message_at_most_once(
-                channel,
-                text=text,
-                blocks=blocks,
-                thread_ts=thread_ts,
-                metadata={"event_type": JOB_EVENT_TYPE, "event_payload": marker},
-            )
+        ts = await gateway.post_once(
+            channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            event_type=JOB_EVENT_TYPE,
+            payload=marker,
+            again=job.attempts > 1,  # an earlier attempt may have posted, then died before recording
+            oldest=slack_ts(job.created_at - CLOCK_SKEW),
+        )
     except SlackCallFailed as failure:
         if failure.error in PERMANENT_ERRORS:
             raise PermanentJobError(str(failure)) from failure

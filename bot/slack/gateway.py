@@ -298,25 +298,30 @@ class SlackGateway(SlackReader):
         event_type: str,
         payload: dict[str, Any],
         again: bool,
+        thread_ts: str | None = None,
+        oldest: str = "0",
     ) -> str:
         """Post a message tagged (`event_type`, `payload`) once, however often the caller tries; its ts.
 
         Each post is made at most once (post_message_at_most_once). Before posting `again` (the caller's
         earlier try failed or died) and before each retry after a transient failure, the channel's history
-        is searched for the tag: a message found is the answer, and nothing is posted. (The bot must be
-        able to read the channel: its own channels and DMs, with the manifest's history scopes.)
+        is searched for the tag (since `oldest`; in the thread of `thread_ts` for a reply): a message found
+        is the answer, and nothing is posted. (The bot must be able to read the channel: its own channels
+        and DMs, with the manifest's history scopes.)
         """
         metadata = {"event_type": event_type, "event_payload": payload}
         tries = 0
         while True:
             tries += 1
             if again:
-                found = await self.find_message_with_metadata(channel, event_type=event_type, payload=payload)
+                found = await self.find_message_with_metadata(
+                    channel, event_type=event_type, payload=payload, oldest=oldest, thread_ts=thread_ts
+                )
                 if found is not None:
                     return found
             try:
                 return await self.post_message_at_most_once(
-                    channel, text=text, blocks=blocks, metadata=metadata
+                    channel, text=text, blocks=blocks, thread_ts=thread_ts, metadata=metadata
                 )
             except SlackCallFailed as failure:
                 if not failure.transient or tries == POST_ONCE_TRIES:

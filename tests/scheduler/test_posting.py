@@ -11,7 +11,7 @@ from bot.sandbox import FaultConfig, Sandbox
 from bot.scheduler import JobContext, JobQueue, JobView
 from bot.scheduler.posting import JOB_EVENT_TYPE, post_once
 from bot.scheduler.registry import PostMessage
-from bot.slack.gateway import SlackGateway
+from bot.slack.gateway import POST_ONCE_TRIES, SlackGateway
 from tests.scheduler.conftest import MakeWorker, job_messages
 
 LEASE = 60
@@ -167,7 +167,7 @@ async def test_a_message_in_a_thread_is_found_among_the_replies(
     assert job is not None and job.result == {"message": {"channel": channel, "ts": posted}}
 
 
-async def test_a_server_error_on_posting_is_not_retried_blindly_and_the_next_attempt_posts_once(
+async def test_a_server_error_on_posting_is_looked_for_before_each_retry_and_the_next_attempt_posts_once(
     queue: JobQueue,
     clock: FrozenClock,
     make_worker: MakeWorker,
@@ -184,7 +184,9 @@ async def test_a_server_error_on_posting_is_not_retried_blindly_and_the_next_att
     )
     await worker.run_once()
 
-    assert posts(sandbox) == 1  # one try: Slack may have posted before answering 500
+    # Slack may have posted before answering 500: never a blind retry, each one looks first.
+    assert posts(sandbox) == POST_ONCE_TRIES
+    assert len(sandbox.calls("conversations.history")) == POST_ONCE_TRIES - 1
     failed = await queue.get(job_id)
     assert (
         failed is not None
@@ -196,7 +198,7 @@ async def test_a_server_error_on_posting_is_not_retried_blindly_and_the_next_att
     clock.advance(timedelta(hours=1))
     await worker.run_once()
 
-    assert len(sandbox.calls("conversations.history")) == 1  # looked before posting again
+    assert len(sandbox.calls("conversations.history")) == POST_ONCE_TRIES  # looked before posting again
     assert list(job_messages(sandbox, channel)) == [job_id]
     done = await queue.get(job_id)
     assert done is not None and done.state == "done"
