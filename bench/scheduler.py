@@ -26,7 +26,6 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,18 +34,17 @@ from typing import IO, cast
 from sqlalchemy import Table, func, insert, select, text
 
 from bench.report import publish
+from bench.world import scratch_database
 from bot.clock import SystemClock
-from bot.config import async_database_url
 from bot.coordination import MemoryCoordinator
 from bot.scheduler import JobContext, JobQueue, JobView, Worker
 from bot.scheduler.claims import JOBS
-from storage.db import SessionFactory, create_engine, session_factory, upgrade
+from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Swarm, Ticket
 
 REPO = Path(__file__).parents[1]
 TICKETS = cast(Table, Ticket.__table__)
 SWARMS = cast(Table, Swarm.__table__)
-ADMIN_URL = os.environ.get("SWARMBOT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 KIND = "bench_reminder"
 LEAD = 3.0  # seconds between scheduling and the first due moment: workers are up and asleep by then
 
@@ -104,15 +102,6 @@ class Outcome:
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.lateness)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-async def admin(statement: str) -> None:
-    engine = create_engine(async_database_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def add_swarms(sessions: SessionFactory, count: int) -> list[int]:
@@ -244,26 +233,23 @@ async def machine(url: str) -> dict[str, str]:
 
 
 async def run_benchmark(args: argparse.Namespace) -> tuple[list[Outcome], dict[str, str]]:
-    name = f"swarmbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    await admin(f'CREATE DATABASE "{name}"')
-    base = ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
-    url = f"postgresql+asyncpg://{base}/{name}"
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        sessions = session_factory(engine)
-        swarms = await add_swarms(sessions, args.swarms)
-        info = await machine(url)
-        outcomes = [
-            await run_scenario("backlog", url=url, sessions=sessions, swarms=swarms, spread=0.0, args=args),
-            await run_scenario(
-                "steady", url=url, sessions=sessions, swarms=swarms, spread=args.spread, args=args
-            ),
-        ]
-        return outcomes, info
-    finally:
-        await engine.dispose()
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with scratch_database("bench") as url:
+        engine = create_engine(url)
+        try:
+            sessions = session_factory(engine)
+            swarms = await add_swarms(sessions, args.swarms)
+            info = await machine(url)
+            outcomes = [
+                await run_scenario(
+                    "backlog", url=url, sessions=sessions, swarms=swarms, spread=0.0, args=args
+                ),
+                await run_scenario(
+                    "steady", url=url, sessions=sessions, swarms=swarms, spread=args.spread, args=args
+                ),
+            ]
+            return outcomes, info
+        finally:
+            await engine.dispose()
 
 
 def report(outcomes: list[Outcome], info: dict[str, str], args: argparse.Namespace) -> str:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import publish
+from bench.world import admin, database_url
 from bot.clock import SystemClock
 from bot.slack.client import build_client
 from bot.slack.gateway import SlackGateway
@@ -53,7 +54,6 @@ from storage.db import SessionFactory, create_engine, session_factory, upgrade
 from storage.models import Swarm, Ticket
 
 REPO = Path(__file__).parents[1]
-ADMIN_URL = os.environ.get("SWARMBOT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REPLY_SHARE = 0.4
 PEOPLE = 40
 WORDS = [
@@ -226,16 +226,6 @@ class SandboxProcess:
 # -- the measuring process ---------------------------------------------------------------------------------
 
 
-async def admin(statement: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    connection = await asyncpg.connect(ADMIN_URL)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def fresh_database(kind: str, workdir: Path) -> tuple[str, str | None]:
     """A migrated, empty database: (url, Postgres database name to drop or None)."""
     if kind == "sqlite":
@@ -244,8 +234,7 @@ async def fresh_database(kind: str, workdir: Path) -> tuple[str, str | None]:
     else:
         name = f"swarmbot_bench_transcript_{uuid.uuid4().hex[:8]}"
         await admin(f'CREATE DATABASE "{name}"')
-        base = ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
-        url = f"postgresql+asyncpg://{base}/{name}"
+        url = database_url(name)
     engine = create_engine(url)
     try:
         await upgrade(engine)

@@ -53,7 +53,8 @@ def run_id() -> str:
     return uuid.uuid4().hex[:6]
 
 
-async def _admin(statement: str) -> None:
+async def admin(statement: str) -> None:
+    """Run `statement` (CREATE or DROP DATABASE) outside a transaction on SWARMBOT_BENCH_POSTGRES."""
     engine = create_engine(async_database_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
@@ -62,13 +63,18 @@ async def _admin(statement: str) -> None:
         await engine.dispose()
 
 
+def database_url(name: str) -> str:
+    """The URL of database `name` on the same server as SWARMBOT_BENCH_POSTGRES."""
+    base = ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
+    return f"postgresql+asyncpg://{base}/{name}"
+
+
 @asynccontextmanager
 async def scratch_database(prefix: str) -> AsyncIterator[str]:
     """A migrated Postgres database next to SWARMBOT_BENCH_POSTGRES, dropped at the end; yields its URL."""
     name = f"swarmbot_{prefix}_{os.getpid()}_{run_id()}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    base = ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
-    url = f"postgresql+asyncpg://{base}/{name}"
+    await admin(f'CREATE DATABASE "{name}"')
+    url = database_url(name)
     try:
         engine = create_engine(url)
         try:
@@ -77,7 +83,7 @@ async def scratch_database(prefix: str) -> AsyncIterator[str]:
             await engine.dispose()
         yield url
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def synthetic_experts(sb: Sandbox, counts: Mapping[str, int]) -> str:
