@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from sqlalchemy import func, select
 
 from bot.clock import SystemClock
@@ -36,11 +35,11 @@ from storage.models import (
     Job,
     Swarm,
 )
-from tests.conftest import REDIS_TEST_URL
 from tests.e2e.processes import REPO
 from tests.reliability.crash_checks import Findings, inspect
 from tests.reliability.crash_harness import ActionLog, Bot, Kill, PlannedKill, plan_kills, run_kills
 from tests.reliability.crash_script import Escalation, People, Tally, actions_in, write_script
+from tests.reliability.observations import own_redis_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(900)]
 
@@ -83,17 +82,6 @@ EXPERTS = (
 )
 
 
-def crash_redis_url(database: int) -> str:
-    """A flushed Redis database for this suite alone."""
-    url = f"{REDIS_TEST_URL.rsplit('/', 1)[0]}/{database}"
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-    return url
-
-
 def experts_file(cast: Cast) -> str:
     """The directory `swarmbot experts import` would read for EXPERTS."""
     lines = ["experts:"]
@@ -110,7 +98,7 @@ async def test_kill_9_of_web_and_worker_across_50_escalations_repeats_nothing_an
 ) -> None:
     started = time.monotonic()
     await empty_database(postgres_url)
-    redis_url = crash_redis_url(REDIS_DATABASE)
+    redis_url = own_redis_url(REDIS_DATABASE)
     # Slack retries at once, after 1 and after 5 minutes; shorter here, but long enough to outlive a restart.
     config = SandboxConfig(
         signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, event_retry_schedule=(0.5, 1.0, 2.0, 4.0, 8.0)
