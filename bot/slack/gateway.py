@@ -60,15 +60,29 @@ class SlackGateway(SlackReader):
         for handler in client.retry_handlers:
             if isinstance(handler, PacedRateLimitRetryHandler):
                 handler.pacer = self.pacer  # a 429 pushes back the calls this pacer has queued
+        # The same client without the 5xx and connection retries, for posts that must go at most once.
+        self._single_shot = AsyncWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            ssl=client.ssl,
+            proxy=client.proxy,
+            session=client.session,
+            headers=client.headers,
+            retry_handlers=[PacedRateLimitRetryHandler(self.pacer, max_retry_count=5)],
+        )
         self._identity: BotIdentity | None = None
         self._identity_lock = asyncio.Lock()
 
     async def _call(self, method: str, **kwargs: Any) -> AsyncSlackResponse:
+        return await self._call_on(self.client, method, **kwargs)
+
+    async def _call_on(self, client: AsyncWebClient, method: str, **kwargs: Any) -> AsyncSlackResponse:
         # Wait for the method's budget (the channel's, for chat.postMessage) rather than be answered 429.
         channel = kwargs.get("channel")
         await self.pacer.pace(method, channel=str(channel) if channel else None)
         # slack-sdk's named methods know whether Slack wants a form or a JSON body for each method.
-        call = getattr(self.client, method.replace(".", "_"))
+        call = getattr(client, method.replace(".", "_"))
         try:
             response: AsyncSlackResponse = await call(**kwargs)
             return response
@@ -265,28 +279,7 @@ class SlackGateway(SlackReader):
             arguments["blocks"] = _within_block_limit(blocks)
         if thread_ts:
             arguments["thread_ts"] = thread_ts
-        await self.pacer.pace("chat.postMessage", channel=channel)
-        client = self.client
-        single_shot = AsyncWebClient(
-            token=client.token,
-            base_url=client.base_url,
-            timeout=client.timeout,
-            ssl=client.ssl,
-            proxy=client.proxy,
-            session=client.session,
-            headers=client.headers,
-            retry_handlers=[PacedRateLimitRetryHandler(self.pacer, max_retry_count=5)],
-        )
-        try:
-            response = await single_shot.chat_postMessage(**arguments)
-        except SlackApiError as error:
-            raise SlackCallFailed(
-                "chat.postMessage", str(error.response.get("error", "unknown_error"))
-            ) from error
-        except (ClientError, TimeoutError) as error:
-            raise SlackCallFailed(
-                "chat.postMessage", f"{CONNECTION_FAILED} ({type(error).__name__})"
-            ) from error
+        response = await self._call_on(self._single_shot, "chat.postMessage", **arguments)
         return str(response["ts"])
 
     async def post_once(
