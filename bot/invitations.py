@@ -187,10 +187,16 @@ class Invitations:
         async with self._sessions() as session:
             invitation = await session.get_one(Invitation, invitation_id)
             view = await load_swarm_view(session, invitation.swarm_id)
-        if invitation.dm_channel and invitation.dm_ts:
+        dm_ts = invitation.dm_ts
+        if invitation.dm_channel and dm_ts is None:
+            # Answered from a DM posted a moment ago whose ts is not recorded yet: find it by its tag.
+            dm_ts = await self._gateway.find_message_with_metadata(
+                invitation.dm_channel, event_type=INVITATION_EVENT, payload={"invitation": invitation.id}
+            )
+        if invitation.dm_channel and dm_ts:
             await self._gateway.update_message(
                 invitation.dm_channel,
-                invitation.dm_ts,
+                dm_ts,
                 **render("messages/invitation_answered", swarm=view, invitation=_view(invitation)),
             )
         replacement: InvitationView | None = None

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.models import Invitation, Participant, TimelineEntry
 from tests.e2e.conftest import Stack, text_of
@@ -81,6 +81,18 @@ async def test_accept_records_the_time_and_makes_them_an_expert(stack: Stack):
         assert role == "expert"
         entry = await session.scalar(select(TimelineEntry).where(TimelineEntry.kind == "expert_accepted"))
         assert entry.detail["first_expert"] is True and entry.detail["seconds"] == 0
+
+
+async def test_an_answer_from_a_dm_whose_ts_is_not_recorded_yet_still_updates_that_dm(stack: Stack):
+    await stack.escalate("ZD-12 sev2 #postgres Slow queries")
+    channel = stack.channel_named("esc-zd-12")
+    async with stack.sessions() as session:
+        # The expert clicked between Slack storing the DM and the bot writing its ts down.
+        await session.execute(update(Invitation).values(dm_ts=None))
+        await session.commit()
+    dm_channel, dm_ts = await press(stack, "bob", "invitation_accept")
+    await stack.sandbox.wait_for(lambda: any("accepted" in n for n in notes(stack, channel["id"])))
+    assert "You accepted" in text_of(stack.sandbox.message(dm_channel, dm_ts))
 
 
 async def test_decline_pulls_in_the_next_candidate(stack: Stack):
